@@ -1,0 +1,277 @@
+"""The one seam through which every call into an implementation under test goes.
+
+:func:`checked_call` runs a submission's function on private copies of the
+arguments and turns every way it can misbehave into a :class:`SubmissionFault`
+with a sentence a student can act on: it raised, it mutated an input, it
+returned the wrong structure (tuple length, shape, not numbers) or a
+non-finite value. Floating-point warnings are recorded, not failed, as the
+catalogue requires.
+
+The expected structure of a result is the structure of the reference's result
+on arguments of the same shapes, so no formula has to declare its shapes.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections import defaultdict
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = [
+    "SubmissionFault",
+    "SubmissionRaised",
+    "MutatedInput",
+    "MalformedResult",
+    "NonFiniteResult",
+    "checked_call",
+    "observed_warnings",
+    "expected_structure",
+]
+
+# formula ID -> distinct floating-point warning texts seen while calling it.
+observed_warnings: dict[str, set[str]] = defaultdict(set)
+
+
+class SubmissionFault(AssertionError):
+    """The implementation under test misbehaved in a way no property needs to
+    interpret: the formula fails with this message."""
+
+
+class SubmissionRaised(SubmissionFault):
+    def __init__(self, formula_id: str, exc_type: str, exc_text: str, traceback_text: str = "") -> None:
+        self.exc_type = exc_type
+        self.exc_text = exc_text
+        self.traceback_text = traceback_text
+        super().__init__(f"{formula_id} raised {exc_type}: {exc_text}".rstrip(": "))
+
+
+class MutatedInput(SubmissionFault):
+    pass
+
+
+class MalformedResult(SubmissionFault):
+    pass
+
+
+class NonFiniteResult(SubmissionFault):
+    pass
+
+
+# ----------------------------------------------------------------------------
+# Structure of results
+
+
+class Leaf:
+    """One number or array of a result: its shape and whether it is an integer."""
+
+    __slots__ = ("shape", "integral")
+
+    def __init__(self, shape: tuple[int, ...], integral: bool) -> None:
+        self.shape = shape
+        self.integral = integral
+
+    def describe(self) -> str:
+        kind = "integer" if self.integral else "number"
+        return f"a {kind}" if self.shape == () else f"an array of shape {self.shape}"
+
+
+Structure = Leaf | tuple  # a tuple of Leaf
+
+
+def _structure_of(value: Any) -> Structure:
+    if isinstance(value, tuple):
+        return tuple(_structure_of(v) for v in value)
+    array = np.asarray(value)
+    return Leaf(array.shape, np.issubdtype(array.dtype, np.integer))
+
+
+def _arg_key(arg: Any) -> Any:
+    if isinstance(arg, np.ndarray):
+        return ("array", arg.shape)
+    if isinstance(arg, (bool, np.bool_)):
+        return ("bool", bool(arg))
+    if isinstance(arg, (int, np.integer)):
+        return ("int", int(arg))  # ints are sizes and counts: results' shapes depend on them
+    if isinstance(arg, (float, np.floating)):
+        return ("float",)
+    if isinstance(arg, (list, tuple)):
+        return ("seq", tuple(_arg_key(a) for a in arg))
+    shape_key = getattr(arg, "shape_key", None)
+    if callable(shape_key):
+        return ("obj", type(arg).__name__, shape_key())
+    return ("obj", type(arg).__name__)
+
+
+_structure_cache: dict[Any, Structure | None] = {}
+
+
+def expected_structure(formula_id: str, reference: Callable[..., Any], args: tuple) -> Structure | None:
+    """The structure of the reference's result on arguments shaped like ``args``,
+    or None when the reference rejects them (a property then expects an error)."""
+    key = (formula_id, tuple(_arg_key(a) for a in args))
+    if key not in _structure_cache:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = reference(*copy.deepcopy(args))
+        except Exception:
+            return None
+        _structure_cache[key] = _structure_of(result)
+    return _structure_cache[key]
+
+
+def _describe_value(value: Any) -> str:
+    if isinstance(value, tuple):
+        return f"a tuple of length {len(value)}"
+    if isinstance(value, list):
+        return f"a list of length {len(value)}"
+    if value is None:
+        return "None"
+    try:
+        array = np.asarray(value)
+    except Exception:
+        return f"a {type(value).__name__}"
+    if array.dtype == object:
+        return f"a {type(value).__name__} that is not an array of numbers"
+    return f"a {type(value).__name__} of shape {array.shape} and dtype {array.dtype}"
+
+
+def _normalize_leaf(formula_id: str, where: str, value: Any, leaf: Leaf) -> Any:
+    if value is None:
+        raise MalformedResult(f"{formula_id} returned None{where}; expected {leaf.describe()}")
+    try:
+        array = np.asarray(value)
+    except Exception as exc:
+        raise MalformedResult(
+            f"{formula_id} returned {_describe_value(value)}{where} that numpy.asarray cannot read ({exc})"
+        ) from None
+    if array.dtype == object or not (
+        np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
+    ):
+        raise MalformedResult(
+            f"{formula_id} returned {_describe_value(value)}{where}; expected {leaf.describe()}"
+        )
+    if np.iscomplexobj(array):
+        raise MalformedResult(f"{formula_id} returned complex numbers{where}; expected real {leaf.describe()}")
+    if array.shape != leaf.shape:
+        raise MalformedResult(
+            f"{formula_id} returned shape {array.shape}{where}; expected {leaf.describe()}"
+        )
+    if leaf.integral:
+        as_float = array.astype(np.float64)
+        if not np.all(np.isfinite(as_float)) or not np.all(as_float == np.round(as_float)):
+            raise MalformedResult(f"{formula_id} returned {value!r}{where}; expected {leaf.describe()}")
+        ints = np.round(as_float).astype(np.int64)
+        return int(ints) if leaf.shape == () else ints
+    result = array.astype(np.float64)
+    if not np.all(np.isfinite(result)):
+        bad = "nan" if np.any(np.isnan(result)) else "inf"
+        raise NonFiniteResult(
+            f"{formula_id} returned {bad}{where} where the true value is finite"
+        )
+    return float(result) if leaf.shape == () else result
+
+
+def _normalize(formula_id: str, value: Any, structure: Structure, where: str = "") -> Any:
+    if isinstance(structure, tuple):
+        if isinstance(value, np.ndarray) or not isinstance(value, (tuple, list)):
+            raise MalformedResult(
+                f"{formula_id} returned {_describe_value(value)}{where}; expected a tuple of {len(structure)} values"
+            )
+        if len(value) != len(structure):
+            raise MalformedResult(
+                f"{formula_id} returned a {type(value).__name__} of {len(value)} values{where}; "
+                f"expected a tuple of {len(structure)}"
+            )
+        return tuple(
+            _normalize(formula_id, v, s, f" (item {i} of the tuple)")
+            for i, (v, s) in enumerate(zip(value, structure))
+        )
+    return _normalize_leaf(formula_id, where, value, structure)
+
+
+# ----------------------------------------------------------------------------
+# Input mutation
+
+
+def _snapshot(arg: Any) -> Any:
+    if isinstance(arg, np.ndarray):
+        return arg.copy()
+    if isinstance(arg, (list, tuple)):
+        return type(arg)(_snapshot(a) for a in arg)
+    snapshot = getattr(arg, "snapshot", None)
+    if callable(snapshot):  # data-built callables expose their data
+        return snapshot()
+    return arg
+
+
+def _same(before: Any, after: Any) -> bool:
+    if isinstance(before, np.ndarray):
+        return (
+            isinstance(after, np.ndarray)
+            and before.shape == after.shape
+            and np.array_equal(before, after, equal_nan=True)
+        )
+    if isinstance(before, (list, tuple)):
+        return (
+            isinstance(after, (list, tuple))
+            and len(before) == len(after)
+            and all(_same(b, a) for b, a in zip(before, after))
+        )
+    snapshot = getattr(after, "snapshot", None)
+    if callable(snapshot):
+        return _same(before, snapshot())
+    return True
+
+
+def _private_copy(arg: Any) -> Any:
+    if isinstance(arg, np.ndarray):
+        return arg.copy()
+    if isinstance(arg, list):
+        return [_private_copy(a) for a in arg]
+    if isinstance(arg, np.random.Generator):
+        return copy.deepcopy(arg)
+    copier = getattr(arg, "fresh_copy", None)
+    if callable(copier):
+        return copier()
+    return arg
+
+
+# ----------------------------------------------------------------------------
+# The seam
+
+
+def checked_call(
+    formula_id: str,
+    fn: Callable[..., Any],
+    args: tuple,
+    reference: Callable[..., Any],
+) -> Any:
+    """Call ``fn(*args)`` as the catalogue's ``formula_id`` and return its result
+    normalized to the reference's structure (floats as float64, ints as int)."""
+    private = tuple(_private_copy(a) for a in args)
+    before = tuple(_snapshot(a) for a in private)
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        try:
+            result = fn(*private)
+        except SubmissionFault:
+            raise
+        except (Exception, SystemExit) as exc:  # sys.exit() in a submission is its failure, not the run's
+            raise SubmissionRaised(formula_id, type(exc).__name__, str(exc)) from exc
+    for w in caught:
+        if issubclass(w.category, (RuntimeWarning, FloatingPointError)) or "overflow" in str(w.message):
+            observed_warnings[formula_id].add(f"{w.category.__name__}: {w.message}")
+    for position, (old, new) in enumerate(zip(before, private)):
+        if not _same(old, new):
+            raise MutatedInput(
+                f"{formula_id} changed its argument {position + 1} in place; "
+                "a formula must not mutate its inputs (copy before modifying)"
+            )
+    structure = expected_structure(formula_id, reference, args)
+    if structure is None:
+        return result
+    return _normalize(formula_id, result, structure)

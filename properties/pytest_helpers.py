@@ -1,0 +1,158 @@
+"""Declaring properties and asserting them with messages a student can act on.
+
+Every ``assert_*`` raises ``AssertionError`` whose text says what was compared,
+the expected and the obtained values, the worst error and the tolerance.
+The plugin puts the formula ID, the property's claim, the minimal input that
+Hypothesis found and a reproduction command around it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+from hypothesis import settings
+
+from reference import registry
+
+__all__ = [
+    "prop",
+    "assert_close",
+    "assert_equal",
+    "assert_true",
+    "assert_raises",
+    "assert_finite",
+    "format_array",
+    "reduced_examples",
+]
+
+
+def reduced_examples(fraction: float) -> settings:
+    """Settings running ``fraction`` of the active profile's examples (at least 5),
+    for properties that cost a numerical derivative per example."""
+    current = settings.default
+    return settings(current, max_examples=max(5, int(current.max_examples * fraction)))
+
+
+def prop(formula_id: str, claim: str, *, cost: float = 1.0) -> Callable[[Callable[..., Any]], Any]:
+    """Register a Hypothesis test as a property of ``formula_id``.
+
+    ``claim`` is the invariant in plain words, as a student will read it in a
+    failure. ``cost`` > 1 runs proportionally fewer examples (numerical
+    derivatives are a hundred calls each). Apply it above ``@given``.
+    """
+
+    def decorate(test: Callable[..., Any]) -> Any:
+        if cost != 1.0:
+            test = reduced_examples(1.0 / cost)(test)
+        prop_record = registry.Property(formula_id, claim, test, test.__module__)
+        registry.register_property(prop_record)
+        test.gradoracle_property = prop_record  # type: ignore[attr-defined]
+        return pytest.mark.formula(formula_id, claim=claim)(test)
+
+    return decorate
+
+
+def format_array(value: Any, precision: int = 10) -> str:
+    if isinstance(value, tuple):
+        return "(" + ", ".join(format_array(v, precision) for v in value) + ")"
+    array = np.asarray(value)
+    if array.dtype.kind in "fc":
+        return np.array2string(
+            array, precision=precision, separator=", ", threshold=40, max_line_width=100, floatmode="maxprec"
+        ).replace("\n", "\n    ")
+    return np.array2string(array, separator=", ", threshold=40).replace("\n", "\n    ")
+
+
+def _fail(lines: list[str]) -> None:
+    raise AssertionError("\n".join(lines))
+
+
+def assert_close(
+    got: Any,
+    expected: Any,
+    *,
+    rtol: float,
+    atol: float,
+    what: str,
+    expected_label: str = "expected",
+) -> None:
+    """``|got - expected| <= atol + rtol * |expected|`` elementwise, shapes equal.
+
+    Tuples are compared item by item. Callers justify ``rtol``/``atol`` in a
+    comment next to the call: they are the property's tolerance.
+    """
+    if isinstance(expected, tuple):
+        if not isinstance(got, tuple) or len(got) != len(expected):
+            _fail([f"{what}: expected a tuple of {len(expected)} values, got {got!r}"])
+        for index, (g, e) in enumerate(zip(got, expected)):
+            assert_close(g, e, rtol=rtol, atol=atol, what=f"{what} (item {index})", expected_label=expected_label)
+        return
+    got_array = np.asarray(got, dtype=np.float64)
+    expected_array = np.asarray(expected, dtype=np.float64)
+    if got_array.shape != expected_array.shape:
+        _fail([
+            f"{what}: shape {got_array.shape} where {expected_array.shape} was expected",
+            f"  {expected_label}: {format_array(expected_array)}",
+            f"  got:      {format_array(got_array)}",
+        ])
+    error = np.abs(got_array - expected_array)
+    allowed = atol + rtol * np.abs(expected_array)
+    bad = ~(error <= allowed)  # NaN counts as bad
+    if np.any(bad):
+        excess = np.where(bad, np.nan_to_num(error - allowed, nan=np.inf), -np.inf)
+        worst = np.unravel_index(int(np.argmax(excess)), error.shape)
+        scale = np.maximum(np.abs(expected_array), np.finfo(np.float64).tiny)
+        _fail([
+            f"{what}:",
+            f"  {expected_label}: {format_array(expected_array)}",
+            f"  got:      {format_array(got_array)}",
+            f"  worst entry {tuple(int(i) for i in worst) if error.ndim else '(scalar)'}: "
+            f"abs error {float(error[worst]):.3g}, rel error {float((error / scale)[worst]):.3g}; "
+            f"tolerance atol={atol:.1e}, rtol={rtol:.1e}",
+        ])
+
+
+def assert_equal(got: Any, expected: Any, *, what: str) -> None:
+    """Exact equality (integers, shapes, conventions stated as exact values)."""
+    if isinstance(expected, tuple):
+        ok = isinstance(got, tuple) and len(got) == len(expected) and all(
+            np.array_equal(np.asarray(g), np.asarray(e)) for g, e in zip(got, expected)
+        )
+    else:
+        ok = np.shape(got) == np.shape(expected) and np.array_equal(np.asarray(got), np.asarray(expected))
+    if not ok:
+        _fail([f"{what}:", f"  expected: {format_array(expected)}", f"  got:      {format_array(got)}"])
+
+
+def assert_true(condition: Any, *, what: str, details: dict[str, Any] | None = None) -> None:
+    """A property stated as a condition; ``details`` are the values behind it."""
+    if not bool(np.all(condition)):
+        lines = [what]
+        for name, value in (details or {}).items():
+            lines.append(f"  {name}: {format_array(value) if not isinstance(value, str) else value}")
+        _fail(lines)
+
+
+def assert_finite(value: Any, *, what: str) -> None:
+    array = np.asarray(value, dtype=np.float64)
+    if not np.all(np.isfinite(array)):
+        _fail([f"{what}: got a non-finite value", f"  got: {format_array(array)}"])
+
+
+def assert_raises(exc_type: type[BaseException], call: Callable[[], Any], *, what: str) -> None:
+    """The implementation must raise ``exc_type`` (directly or through the seam)."""
+    from gradoracle.seam import SubmissionRaised
+
+    try:
+        result = call()
+    except SubmissionRaised as raised:
+        if raised.exc_type == exc_type.__name__ or (
+            raised.__cause__ is not None and isinstance(raised.__cause__, exc_type)
+        ):
+            return
+        _fail([f"{what}: expected {exc_type.__name__}, but it raised {raised.exc_type}: {raised.exc_text}"])
+    except exc_type:
+        return
+    _fail([f"{what}: expected {exc_type.__name__}, but it returned {format_array(result) if result is not None else None}"])
