@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from gradoracle import profiles, report, seam
+from gradoracle import integrity, profiles, report, seam
 from gradoracle.submission import Implementation, SubmissionImportError, load_implementation
 
 REPORT_KEY = "gradoracle"
@@ -44,6 +44,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="grade only formula IDs matching this shell-style glob (repeatable), e.g. 'batchnorm.*'",
     )
     group.addoption(
+        "--no-sandbox",
+        dest="gradoracle_no_sandbox",
+        action="store_true",
+        default=False,
+        help="call the implementation in this process instead of a sandboxed worker "
+        "(faster; only for code you trust)",
+    )
+    group.addoption(
+        "--call-timeout",
+        dest="gradoracle_call_timeout",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="wall-time limit of one call into a sandboxed submission (default 20)",
+    )
+    group.addoption(
+        "--sandbox-user",
+        dest="gradoracle_sandbox_user",
+        default=None,
+        metavar="USER",
+        help="run the sandboxed worker as this (unprivileged) user; Python and the "
+        "project must be readable by it",
+    )
+    group.addoption(
         "--grade-json",
         dest="gradoracle_grade_json",
         metavar="PATH",
@@ -53,6 +77,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Hypothesis imports libcst when a test fails, and libcst trips a deprecation
+    # in mypy_extensions: noise in every student's report, not theirs to fix.
+    config.addinivalue_line("filterwarnings", "ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning")
     chosen = config.getoption("hypothesis_profile", default=None)
     if chosen is None:
         profiles.load("grading" if config.getoption("gradoracle_impl") else "ci")
@@ -81,15 +108,40 @@ class GradingState:
         self.import_error: str | None = None
         self.selected_formulas: list[str] = []
         self.verdicts = report.Verdicts()
+        self.sandboxed = self.impl_spec is not None and not config.getoption("gradoracle_no_sandbox")
+        self.tampering: list[str] = []
+        self._fingerprint: dict[str, str] | None = None
+        if self.sandboxed and not self.is_worker:
+            from reference import registry
+
+            # Everything the grade depends on is imported before any submission runs,
+            # so later writes to these files cannot change this grade; the
+            # fingerprint tells whether anything tried.
+            registry.load_properties()
+            self._fingerprint = integrity.fingerprint()
 
     # -- the implementation under test ------------------------------------
     def implementation(self) -> Implementation | None:
         if self._implementation is None and self.import_error is None:
             try:
-                self._implementation = load_implementation(self.impl_spec)
+                if self.sandboxed:
+                    from gradoracle.sandbox import SandboxedImplementation, SandboxLimits
+
+                    limits = SandboxLimits(
+                        call_seconds=self.config.getoption("gradoracle_call_timeout"),
+                        user=self.config.getoption("gradoracle_sandbox_user"),
+                    )
+                    self._implementation = SandboxedImplementation(self.impl_spec, limits)  # type: ignore[arg-type]
+                else:
+                    self._implementation = load_implementation(self.impl_spec)
             except SubmissionImportError as exc:
                 self.import_error = str(exc)
         return self._implementation
+
+    def close_implementation(self) -> None:
+        close = getattr(self._implementation, "close", None)
+        if callable(close):
+            close()
 
     # -- selection ---------------------------------------------------------
     def wanted(self, formula_id: str) -> bool:
@@ -144,6 +196,8 @@ class GradingState:
             entry["skip"] = str(test_report.longrepr[2])
         if call.when == "call" or test_report.skipped or test_report.failed:
             entry["warnings"] = sorted(seam.observed_warnings.pop(formula_id, set()))
+        if self.import_error:
+            entry["import_error"] = self.import_error
         test_report.user_properties.append((REPORT_KEY, json.dumps(entry)))
 
     def reproduce_command(self, formula_id: str, test_name: str) -> str:
@@ -164,26 +218,32 @@ class GradingState:
         for key, value in report.user_properties:
             if key == REPORT_KEY:
                 entry = json.loads(value)
+                self.import_error = entry.get("import_error") or self.import_error
                 self.verdicts.record(entry, outcome=report.outcome, when=report.when)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        # Workers first: no submission code may still run when the report is written.
+        self.close_implementation()
         if self.is_worker:
             return
+        if self._fingerprint is not None:
+            self.tampering = integrity.changed_files(self._fingerprint, integrity.fingerprint())
         grading = self.impl_spec is not None
-        if grading and self.import_error is None:
-            self.implementation()
         if not grading and self.grade_json is None:
             return
-        formulas = self.selected_formulas
-        results = self.verdicts.results(formulas, import_error=self.import_error)
+        results = self.verdicts.results(self.selected_formulas, import_error=self.import_error)
+        if self.tampering:
+            results = report.mark_tampering(results, self.tampering)
         if self.grade_json:
             report.write_results_json(self.grade_json, results)
         self.results = results
         graded_any = any(r.status != "missing" for r in results)
-        if results and (self.import_error is not None or not graded_any) and session.exitstatus == 0:
+        nothing_graded = bool(results) and (self.import_error is not None or not graded_any)
+        if (nothing_graded or any(r.status == "failed" for r in results)) and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        if any(r.status == "failed" for r in results) and session.exitstatus == 0:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.close_implementation()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         results = getattr(self, "results", None)

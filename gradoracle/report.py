@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import json
 import re
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Verdicts", "FormulaResult", "failure_text", "render_text", "write_results_json", "results_document"]
+__all__ = [
+    "Verdicts",
+    "FormulaResult",
+    "failure_text",
+    "mark_tampering",
+    "render_text",
+    "write_results_json",
+    "results_document",
+]
 
 _OUTCOME_RANK = {"passed": 0, "skipped": 1, "failed": 2}
 
@@ -134,14 +141,7 @@ def _falsifying_example(exc: BaseException) -> str:
 
 
 def _submission_traceback(exc: BaseException) -> str:
-    cause = exc.__cause__
-    if cause is None:
-        return ""
-    frames = traceback.extract_tb(cause.__traceback__)
-    own = [f for f in frames if "gradoracle" not in f.filename and "/properties/" not in f.filename]
-    if not own:
-        return ""
-    return "".join(traceback.format_list(own[-4:])).rstrip()
+    return getattr(exc, "traceback_text", "") or ""
 
 
 def failure_text(*, formula_id: str, claim: str, exc: BaseException, reproduce: str) -> str:
@@ -158,6 +158,19 @@ def failure_text(*, formula_id: str, claim: str, exc: BaseException, reproduce: 
         parts.append("Minimal failing input (found by Hypothesis):\n" + example)
     parts.append(f"Reproduce: {reproduce}")
     return "\n".join(parts)
+
+
+def mark_tampering(results: list[FormulaResult], files: list[str]) -> list[FormulaResult]:
+    """Every formula fails when the grader's own files changed during grading."""
+    listing = "\n".join(f"  {f}" for f in files[:20]) + ("\n  ..." if len(files) > 20 else "")
+    text = (
+        "The grader's own files changed while this submission was graded, so its grade "
+        "cannot be trusted and is withheld (all formulas failed):\n" + listing
+    )
+    return [
+        FormulaResult(r.name, "failed", text, 0, r.properties_total, score=0.0, max_score=r.max_score)
+        for r in results
+    ]
 
 
 # -- rendering --------------------------------------------------------------------

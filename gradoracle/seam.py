@@ -14,8 +14,10 @@ on arguments of the same shapes, so no formula has to declare its shapes.
 from __future__ import annotations
 
 import copy
+import traceback
 import warnings
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -26,6 +28,9 @@ __all__ = [
     "MutatedInput",
     "MalformedResult",
     "NonFiniteResult",
+    "Outcome",
+    "invoke",
+    "check",
     "checked_call",
     "observed_warnings",
     "expected_structure",
@@ -130,6 +135,8 @@ def _describe_value(value: Any) -> str:
         return f"a list of length {len(value)}"
     if value is None:
         return "None"
+    if hasattr(value, "type_name"):  # wire.Opaque: a type that cannot cross the sandbox boundary
+        return f"a {value.type_name}"
     try:
         array = np.asarray(value)
     except Exception:
@@ -241,7 +248,68 @@ def _private_copy(arg: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------
-# The seam
+# The seam, in two halves: `invoke` runs where the submission lives (this
+# process, or a sandboxed worker), `check` always runs in the grading process.
+
+
+@dataclass
+class Outcome:
+    """What one call of a submission's function did, as plain data."""
+
+    result: Any = None
+    raised: tuple[str, str, str] | None = None  # (exception type, text, traceback of the submission's frames)
+    mutated_position: int | None = None  # 0-based index of the first argument changed in place
+    warnings: list[str] = field(default_factory=list)
+
+
+def _submission_frames(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)[1:]  # drop invoke()'s own frame
+    return "".join(traceback.format_list(frames[-4:])).rstrip()
+
+
+def invoke(fn: Callable[..., Any], args: tuple) -> Outcome:
+    """Call ``fn`` on private copies of ``args``; record what it raised, whether
+    it changed an argument in place, and its floating-point warnings."""
+    private = tuple(_private_copy(a) for a in args)
+    before = tuple(_snapshot(a) for a in private)
+    outcome = Outcome()
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        try:
+            outcome.result = fn(*private)
+        except (Exception, SystemExit) as exc:  # sys.exit() in a submission is its failure, not the run's
+            outcome.raised = (type(exc).__name__, str(exc), _submission_frames(exc))
+    # Underflow to zero is how correct float64 code reaches tiny values; only
+    # overflow, invalid operations and division by zero are worth reporting.
+    outcome.warnings = sorted(
+        {
+            f"{w.category.__name__}: {w.message}"
+            for w in caught
+            if issubclass(w.category, RuntimeWarning) and "underflow" not in str(w.message)
+        }
+    )
+    for position, (old, new) in enumerate(zip(before, private)):
+        if not _same(old, new):
+            outcome.mutated_position = position
+            break
+    return outcome
+
+
+def check(formula_id: str, outcome: Outcome, args: tuple, reference: Callable[..., Any]) -> Any:
+    """Turn an :class:`Outcome` into the normalized result, or the fault a student reads."""
+    observed_warnings[formula_id].update(outcome.warnings)
+    if outcome.raised is not None:
+        exc_type, exc_text, where = outcome.raised
+        raise SubmissionRaised(formula_id, exc_type, exc_text, where)
+    if outcome.mutated_position is not None:
+        raise MutatedInput(
+            f"{formula_id} changed its argument {outcome.mutated_position + 1} in place; "
+            "a formula must not mutate its inputs (copy before modifying)"
+        )
+    structure = expected_structure(formula_id, reference, args)
+    if structure is None:
+        return outcome.result
+    return _normalize(formula_id, outcome.result, structure)
 
 
 def checked_call(
@@ -250,28 +318,6 @@ def checked_call(
     args: tuple,
     reference: Callable[..., Any],
 ) -> Any:
-    """Call ``fn(*args)`` as the catalogue's ``formula_id`` and return its result
-    normalized to the reference's structure (floats as float64, ints as int)."""
-    private = tuple(_private_copy(a) for a in args)
-    before = tuple(_snapshot(a) for a in private)
-    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
-        warnings.simplefilter("always")
-        try:
-            result = fn(*private)
-        except SubmissionFault:
-            raise
-        except (Exception, SystemExit) as exc:  # sys.exit() in a submission is its failure, not the run's
-            raise SubmissionRaised(formula_id, type(exc).__name__, str(exc)) from exc
-    for w in caught:
-        if issubclass(w.category, (RuntimeWarning, FloatingPointError)) or "overflow" in str(w.message):
-            observed_warnings[formula_id].add(f"{w.category.__name__}: {w.message}")
-    for position, (old, new) in enumerate(zip(before, private)):
-        if not _same(old, new):
-            raise MutatedInput(
-                f"{formula_id} changed its argument {position + 1} in place; "
-                "a formula must not mutate its inputs (copy before modifying)"
-            )
-    structure = expected_structure(formula_id, reference, args)
-    if structure is None:
-        return result
-    return _normalize(formula_id, result, structure)
+    """Call ``fn(*args)`` in this process as the catalogue's ``formula_id`` and
+    return its result normalized to the reference's structure."""
+    return check(formula_id, invoke(fn, args), args, reference)

@@ -79,10 +79,17 @@ def import_submission(spec: str) -> Any:
     except BaseException as exc:  # a submission's SyntaxError or sys.exit at import is its failure
         if isinstance(exc, KeyboardInterrupt):
             raise
-        tb = traceback.format_exception_only(type(exc), exc)
-        raise SubmissionImportError(
-            f"the submission {spec!r} could not be imported: {''.join(tb).strip()}"
-        ) from exc
+        raise SubmissionImportError(f"the submission {spec!r} could not be imported: {_one_line(exc)}") from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    """An import failure in one line, with the submission's file and line where known."""
+    if isinstance(exc, SyntaxError):
+        where = f" ({Path(exc.filename or '?').name}, line {exc.lineno})"
+        return f"SyntaxError: {exc.msg}{where}"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "importlib" not in f.filename]
+    where = f" ({Path(frames[-1].filename).name}, line {frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
 
 
 class Subject:

@@ -1,0 +1,300 @@
+"""Running a submission in a separate, limited worker process.
+
+The grading process never imports the submission. It starts
+``python -m gradoracle.worker`` in a new session with limits on address space,
+file size and core dumps, sends it plain data (:mod:`gradoracle.wire`) and
+checks every reply itself (:func:`gradoracle.seam.check`). A call that outlives
+its time limit, a worker that dies (``os._exit``, a segfault, the memory limit)
+or a reply that cannot be read fails that call with a plain reason; the worker
+is killed with everything it started and a fresh one serves the next call.
+
+The grading process makes itself a *child subreaper*, so a submission's
+double-forked daemon is reparented to it and killed with the worker instead
+of outliving the grade.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from gradoracle import seam, wire
+from gradoracle.submission import Implementation, SubmissionImportError
+from reference import registry
+
+__all__ = ["SandboxedImplementation", "SandboxLimits", "WorkerDied", "CallTimedOut"]
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+class WorkerDied(seam.SubmissionFault):
+    pass
+
+
+class CallTimedOut(seam.SubmissionFault):
+    pass
+
+
+class SandboxLimits:
+    """Per-call wall time and the worker's resources.
+
+    The time limit is generous (a correct formula on the suite's small inputs
+    takes milliseconds) so that a loaded machine never turns a slow correct
+    submission into a failure; it only stops submissions that hang.
+    """
+
+    def __init__(
+        self,
+        call_seconds: float = 20.0,
+        memory_bytes: int = 4 * 1024**3,
+        file_bytes: int = 64 * 1024**2,
+        user: str | None = None,
+    ) -> None:
+        self.call_seconds = call_seconds
+        self.memory_bytes = memory_bytes
+        self.file_bytes = file_bytes
+        self.user = user
+
+
+def _become_subreaper() -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: orphans go to init instead
+        pass
+
+
+def _processes() -> list[tuple[int, int, int]]:
+    """(pid, parent pid, session id) of every process, from /proc."""
+    table = []
+    proc = Path("/proc")
+    if not proc.exists():
+        return table
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name is in parentheses and may contain spaces: parse after it.
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 3:
+            table.append((int(entry.name), int(fields[1]), int(fields[3])))
+    return table
+
+
+class SandboxedImplementation(Implementation):
+    """An implementation whose functions run in a sandboxed worker process."""
+
+    def __init__(self, spec: str, limits: SandboxLimits | None = None) -> None:
+        super().__init__(spec, {})
+        self.spec = spec
+        self.limits = limits or SandboxLimits()
+        self.formula_ids = registry.ids()
+        self._workdir = Path(tempfile.mkdtemp(prefix="gradoracle-sandbox-"))
+        self._target = self._private_copy(spec)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._to_worker: int | None = None
+        self._from_worker: int | None = None
+        self._provided: set[str] = set()
+        self._hung: dict[str, str] = {}
+        self.restarts = 0
+        self._known_children: set[int] = set()
+        _become_subreaper()
+        self._start()
+
+    # -- the worker's life ---------------------------------------------------------
+    def _private_copy(self, spec: str) -> str:
+        """Copy a file or package submission into the sandbox's own folder, so the
+        submission cannot rewrite the original it was graded from."""
+        path = Path(spec).expanduser()
+        if not path.exists():
+            return spec  # a module name (or a bad path: the worker reports it)
+        destination = self._workdir / "submission"
+        if path.is_dir():
+            shutil.copytree(path, destination / path.name)
+            return str(destination / path.name)
+        destination.mkdir()
+        shutil.copy2(path, destination / path.name)
+        # A file submission may import sibling helper modules: copy those too.
+        for sibling in path.parent.glob("*.py"):
+            if sibling != path:
+                shutil.copy2(sibling, destination / sibling.name)
+        return str(destination / path.name)
+
+    def _limit_child(self) -> None:  # runs in the child between fork and exec
+        resource.setrlimit(resource.RLIMIT_AS, (self.limits.memory_bytes, self.limits.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (self.limits.file_bytes, self.limits.file_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    def _start(self) -> None:
+        parent_read, child_write = os.pipe()
+        child_read, parent_write = os.pipe()
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key in ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "SYSTEMROOT")
+        }
+        # One BLAS thread: the worker shares the machine with xdist and other
+        # graders, and threaded BLAS would reserve memory under the AS limit.
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
+        env["PYTHONPATH"] = os.pathsep.join(p for p in [_project_root(), env.get("PYTHONPATH", "")] if p)
+        self._known_children = {pid for pid, parent, _ in _processes() if parent == os.getpid()}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "gradoracle.worker", str(child_read), str(child_write)],
+            pass_fds=(child_read, child_write),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=self._workdir,
+            env=env,
+            start_new_session=True,
+            preexec_fn=self._limit_child,
+            user=self.limits.user,
+        )
+        os.close(child_read)
+        os.close(child_write)
+        self._to_worker, self._from_worker = parent_write, parent_read
+        wire.send(self._to_worker, {"spec": self._target, "formula_ids": self.formula_ids})
+        hello = self._await_reply(timeout=max(60.0, self.limits.call_seconds), doing="importing the submission")
+        if "import_error" in hello:
+            self.close()
+            raise SubmissionImportError(str(hello["import_error"]).replace(self._target, self.spec))
+        self._provided = set(hello["provides"])
+        self.functions = {formula_id: None for formula_id in self._provided}  # type: ignore[misc]
+
+    def _kill(self) -> None:
+        process = self._process
+        if process is not None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        # Whatever the submission started dies too: processes still in the
+        # worker's session, and orphans reparented to us (we are a subreaper)
+        # that we did not start ourselves.
+        if process is not None:
+            me = os.getpid()
+            for pid, parent, session in _processes():
+                stray = session == process.pid or (parent == me and pid not in self._known_children)
+                if stray and pid != me:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
+                    if parent == me:
+                        try:
+                            os.waitpid(pid, 0)
+                        except ChildProcessError:
+                            pass
+        for fd in (self._to_worker, self._from_worker):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._process, self._to_worker, self._from_worker = None, None, None
+
+    def close(self) -> None:
+        self._kill()
+        shutil.rmtree(self._workdir, ignore_errors=True)
+
+    def __del__(self) -> None:  # pragma: no cover - best effort at interpreter exit
+        try:
+            self._kill()
+        except Exception:
+            pass
+
+    # -- calls -------------------------------------------------------------------
+    def provides(self, formula_id: str) -> bool:
+        return formula_id in self._provided
+
+    def _await_reply(self, *, timeout: float, doing: str) -> dict[str, Any]:
+        assert self._from_worker is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._kill()
+                raise CallTimedOut(f"did not finish {doing} within {timeout:g} s (the time limit per call)")
+            ready, _, _ = select.select([self._from_worker], [], [], remaining)
+            if ready:
+                break
+        try:
+            return wire.receive(self._from_worker)
+        except (EOFError, OSError, wire.FrameTooLarge, ValueError) as exc:
+            reason = self._death_reason()
+            self._kill()
+            if isinstance(exc, wire.FrameTooLarge):
+                raise WorkerDied(f"returned a result too large to accept while {doing} ({exc})") from None
+            raise WorkerDied(f"ended the process running it while {doing} ({reason})") from None
+
+    def _death_reason(self) -> str:
+        process = self._process
+        if process is None:
+            return "no worker"
+        try:
+            code = process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "the worker stopped answering"
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            hints = {
+                "SIGKILL": " — likely the memory limit",
+                "SIGXFSZ": " — it wrote more than the file-size limit",
+                "SIGSEGV": " — a segmentation fault",
+            }
+            hint = hints.get(name, "")
+            return f"killed by {name}{hint}"
+        return f"exit status {code}: it called os._exit or exited the interpreter"
+
+    def call(self, formula_id: str, *args: Any) -> Any:
+        if formula_id in self._hung:
+            raise CallTimedOut(f"{formula_id} {self._hung[formula_id]} (an earlier call; not retried)")
+        if self._process is None:
+            self.restarts += 1
+            self._start()
+        request = {"op": "call", "formula": formula_id, "args": [wire.encode(a) for a in args]}
+        try:
+            wire.send(self._to_worker, request)  # type: ignore[arg-type]
+        except OSError:
+            self._kill()
+            raise WorkerDied(f"{formula_id}: the process running the submission was gone") from None
+        try:
+            reply = self._await_reply(timeout=self.limits.call_seconds, doing=f"computing {formula_id}")
+        except CallTimedOut as exc:
+            self._hung[formula_id] = str(exc)
+            raise CallTimedOut(f"{formula_id} {exc}") from None
+        except WorkerDied as exc:
+            raise WorkerDied(f"{formula_id} {exc}") from None
+        raised = reply.get("raised")
+        outcome = seam.Outcome(
+            result=wire.decode(reply.get("result")),
+            raised=tuple(raised) if raised else None,  # type: ignore[arg-type]
+            mutated_position=reply.get("mutated_position"),
+            warnings=[str(w) for w in reply.get("warnings", [])],
+        )
+        return seam.check(formula_id, outcome, args, registry.get(formula_id).reference)
+
+
+def _project_root() -> str:
+    """Where ``gradoracle`` is importable from, for the worker's PYTHONPATH."""
+    return str(Path(__file__).resolve().parent.parent)
