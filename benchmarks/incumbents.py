@@ -73,7 +73,7 @@ from __future__ import annotations
 import copy
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
@@ -112,6 +112,7 @@ POOL = 12
 class Verdict:
     passed: bool
     detail: str = ""
+    score: float = 0.0  # cs231n: the worst relative error seen (inf: raised or malformed)
 
 
 class _Rejected(Exception):
@@ -231,6 +232,17 @@ class Derivative:
     source: str
     upstream: Callable[[tuple], Any] | None = None
 
+    @property
+    def kind(self) -> str:
+        """``backward`` (takes an upstream gradient), ``elementwise`` (f'(x) of an
+        elementwise f), ``jacobian`` (the whole Jacobian/Hessian) or ``gradient``
+        (of a scalar; one result per parameter)."""
+        if self.upstream is not None:
+            return "backward"
+        if self.vjp is _elementwise:
+            return "elementwise"
+        return getattr(self.vjp, "kind", "gradient")
+
 
 def _gradient(names: tuple[str, ...]) -> Callable[[Callable[..., Any], tuple, Any], dict[str, Any]]:
     """A scalar forward's derivative formula returning one value per name (or one value)."""
@@ -261,6 +273,7 @@ def _jacobian(params: Callable[[tuple], dict[str, Any]]) -> Callable[..., dict[s
         pieces = np.split(cot_flat @ jac, np.cumsum(counts)[:-1])
         return {name: piece.reshape(shape) for (name, shape), piece in zip(shapes.items(), pieces)}
 
+    vjp.kind = "jacobian"  # type: ignore[attr-defined]
     return vjp
 
 
@@ -541,12 +554,14 @@ def _reference_output(formula_id: str, args: tuple) -> tuple[Any, BaseException 
             return None, exc
 
 
-def _compare_outputs(
+def _output_errors(
     formula_id: str,
     fn: Callable[..., Any],
     points: list[tuple],
-    same: Callable[[Any, Any], bool],
-) -> str | None:
+    error: Callable[[Any, Any], float],
+) -> Iterator[tuple[int, float, str]]:
+    """For each point: (index, error of the output against the reference's, what).
+    A missing exception, a raised one or a wrong tuple structure is an infinite error."""
     for index, args in enumerate(points):
         expected, expected_exc = _reference_output(formula_id, args)
         call_args = copy.deepcopy(args)
@@ -554,86 +569,104 @@ def _compare_outputs(
             try:
                 fn(*call_args)
             except type(expected_exc):
+                yield index, 0.0, ""
                 continue
-            return f"point {index}: expected {type(expected_exc).__name__}"
+            yield index, np.inf, f"expected {type(expected_exc).__name__}"
+            continue
         got = fn(*call_args)
-        if not _same_structure(got, expected, same):
-            return f"point {index}: output differs from the reference"
-    return None
+        yield index, _structured_error(got, expected, error), "output differs from the reference"
 
 
-def _same_structure(got: Any, expected: Any, same: Callable[[Any, Any], bool]) -> bool:
+def _structured_error(got: Any, expected: Any, error: Callable[[Any, Any], float]) -> float:
     if isinstance(expected, tuple):
-        return (
-            isinstance(got, (tuple, list))
-            and len(got) == len(expected)
-            and all(_same_structure(g, e, same) for g, e in zip(got, expected))
-        )
-    return same(got, expected)
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return np.inf
+        return max((_structured_error(g, e, error) for g, e in zip(got, expected)), default=0.0)
+    value = error(got, expected)
+    return np.inf if np.isnan(value) else value
 
 
 # ----------------------------------------------------------------------------
 # (a) cs231n
 
 
-def _cs231n_same(got: Any, expected: Any) -> bool:
-    return rel_error(got, expected) < CS231N_THRESHOLD
-
-
-def cs231n(functions: Mapping[str, Callable[..., Any]], formula_id: str, points: list[tuple], seed: int = 0) -> Verdict:
-    """Grade ``formula_id`` of ``functions`` as a CS231n notebook would."""
+def cs231n_errors(
+    functions: Mapping[str, Callable[..., Any]], formula_id: str, points: list[tuple], seed: int = 0
+) -> Iterator[tuple[int, float, str]]:
+    """Every relative error a CS231n notebook prints for ``formula_id``:
+    (point index, rel_error, what was compared)."""
     fn = functions[formula_id]
     spec = DERIVATIVES.get(formula_id)
     if spec is None:
-        return _judge(lambda: _compare_outputs(formula_id, fn, points, _cs231n_same))
+        yield from _output_errors(formula_id, fn, points, rel_error)
+        return
     own = _caller(functions)
     rng = np.random.RandomState(seed)  # the notebooks seed np.random and draw dout with randn
+    for index, args in enumerate(points):
+        args = copy.deepcopy(args)
+        templates = spec.params(args)
+        params = {name: _as_param(value) for name, value in templates.items()}
+
+        def evaluate(current: dict[str, np.ndarray]) -> Any:
+            return spec.forward(own, args, {n: _restore(v, templates[n]) for n, v in current.items()})
+
+        out = evaluate(params)
+        scalar = not isinstance(out, (tuple, list)) and np.ndim(out) == 0
+        if spec.upstream is not None:
+            df = np.asarray(spec.upstream(args), dtype=np.float64)
+        elif scalar:
+            df = np.float64(1.0)
+        else:
+            df = _unflatten_like(rng.randn(_flatten(out).size), out)
+        analytical = spec.vjp(fn, copy.deepcopy(args), df)
+        for name, x in params.items():
+            if scalar:
+                numerical = eval_numerical_gradient(lambda v: float(evaluate({**params, name: v})), x)
+            else:
+                df_flat = _flatten(df)
+                numerical = eval_numerical_gradient_array(lambda v: _flatten(evaluate({**params, name: v})), x, df_flat)
+            # As the notebooks print it: rel_error(dx_num, dx), broadcasting and all.
+            value = rel_error(numerical, analytical[name])
+            yield index, (np.inf if np.isnan(value) else value), f"d{name}"
+
+
+def cs231n(
+    functions: Mapping[str, Callable[..., Any]],
+    formula_id: str,
+    points: list[tuple],
+    seed: int = 0,
+    threshold: float = CS231N_THRESHOLD,
+) -> Verdict:
+    """Grade ``formula_id`` of ``functions`` as a CS231n notebook would: every
+    relative error below ``threshold``. ``Verdict.score`` is the worst one
+    (infinite when the submission raised or returned the wrong structure), so
+    other thresholds can be read off the same run."""
+    worst: list[Any] = [0.0, ""]
 
     def check() -> str | None:
-        for index, args in enumerate(points):
-            args = copy.deepcopy(args)
-            templates = spec.params(args)
-            params = {name: _as_param(value) for name, value in templates.items()}
+        for index, error, what in cs231n_errors(functions, formula_id, points, seed):
+            if error >= worst[0]:
+                worst[:] = [error, f"point {index}: {what} relative error {error:.2e}"]
+        return worst[1] if not worst[0] < threshold else None
 
-            def evaluate(current: dict[str, np.ndarray]) -> Any:
-                return spec.forward(own, args, {n: _restore(v, templates[n]) for n, v in current.items()})
-
-            out = evaluate(params)
-            scalar = not isinstance(out, (tuple, list)) and np.ndim(out) == 0
-            if spec.upstream is not None:
-                df = np.asarray(spec.upstream(args), dtype=np.float64)
-            elif scalar:
-                df = np.float64(1.0)
-            else:
-                df = _unflatten_like(rng.randn(_flatten(out).size), out)
-            analytical = spec.vjp(fn, copy.deepcopy(args), df)
-            for name, x in params.items():
-                if scalar:
-                    numerical = eval_numerical_gradient(lambda v: float(evaluate({**params, name: v})), x)
-                else:
-                    df_flat = _flatten(df)
-                    numerical = eval_numerical_gradient_array(
-                        lambda v: _flatten(evaluate({**params, name: v})), x, df_flat
-                    )
-                # As the notebooks print it: rel_error(dx_num, dx), broadcasting and all.
-                error = rel_error(numerical, analytical[name])
-                if not error < CS231N_THRESHOLD:
-                    return f"point {index}: d{name} relative error {error:.2e} (>= {CS231N_THRESHOLD:g})"
-        return None
-
-    return _judge(check)
+    verdict = _judge(check)
+    raised = not verdict.passed and verdict.detail != worst[1]
+    verdict.score = np.inf if raised else worst[0]
+    return verdict
 
 
 # ----------------------------------------------------------------------------
 # (b) torch.autograd.gradcheck
 
 
-def _gradcheck_same(got: Any, expected: Any) -> bool:
+def _gradcheck_error(got: Any, expected: Any) -> float:
+    """0 when ``allclose(got, expected, rtol, atol)`` with equal shapes, else 1."""
     got = np.asarray(got, dtype=np.float64)
     expected = np.asarray(expected, dtype=np.float64)
-    return got.shape == expected.shape and bool(
+    ok = got.shape == expected.shape and bool(
         np.all(np.abs(got - expected) <= GRADCHECK_ATOL + GRADCHECK_RTOL * np.abs(expected))
     )
+    return 0.0 if ok else 1.0
 
 
 def gradcheck(functions: Mapping[str, Callable[..., Any]], formula_id: str, points: list[tuple], seed: int = 0) -> Verdict:
@@ -642,7 +675,13 @@ def gradcheck(functions: Mapping[str, Callable[..., Any]], formula_id: str, poin
     fn = functions[formula_id]
     spec = DERIVATIVES.get(formula_id)
     if spec is None:
-        return _judge(lambda: _compare_outputs(formula_id, fn, points, _gradcheck_same))
+        def compare() -> str | None:
+            for index, error, what in _output_errors(formula_id, fn, points, _gradcheck_error):
+                if error > 0:
+                    return f"point {index}: {what}"
+            return None
+
+        return _judge(compare)
     own = _caller(functions)
 
     def check() -> str | None:

@@ -80,6 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Hypothesis imports libcst when a test fails, and libcst trips a deprecation
     # in mypy_extensions: noise in every student's report, not theirs to fix.
     config.addinivalue_line("filterwarnings", "ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning")
+    config.addinivalue_line("markers", "formula(id, claim): the catalogue formula a property checks")
     chosen = config.getoption("hypothesis_profile", default=None)
     if chosen is None:
         profiles.load("grading" if config.getoption("gradoracle_impl") else "ci")
@@ -231,7 +232,10 @@ class GradingState:
         grading = self.impl_spec is not None
         if not grading and self.grade_json is None:
             return
-        results = self.verdicts.results(self.selected_formulas, import_error=self.import_error)
+        # Under xdist only the workers collect: the controller learns the
+        # selected formulas from their reports.
+        formulas = sorted(set(self.selected_formulas) | set(self.verdicts.by_formula))
+        results = self.verdicts.results(formulas, import_error=self.import_error)
         if self.tampering:
             results = report.mark_tampering(results, self.tampering)
         if self.grade_json:

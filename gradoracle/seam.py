@@ -128,6 +128,10 @@ def expected_structure(formula_id: str, reference: Callable[..., Any], args: tup
     return _structure_cache[key]
 
 
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
+
+
 def _describe_value(value: Any) -> str:
     if isinstance(value, tuple):
         return f"a tuple of length {len(value)}"
@@ -136,14 +140,14 @@ def _describe_value(value: Any) -> str:
     if value is None:
         return "None"
     if hasattr(value, "type_name"):  # wire.Opaque: a type that cannot cross the sandbox boundary
-        return f"a {value.type_name}"
+        return _a(value.type_name)
     try:
         array = np.asarray(value)
     except Exception:
-        return f"a {type(value).__name__}"
+        return _a(type(value).__name__)
     if array.dtype == object:
-        return f"a {type(value).__name__} that is not an array of numbers"
-    return f"a {type(value).__name__} of shape {array.shape} and dtype {array.dtype}"
+        return f"{_a(type(value).__name__)} that is not an array of numbers"
+    return f"{_a(type(value).__name__)} of shape {array.shape} and dtype {array.dtype}"
 
 
 def _normalize_leaf(formula_id: str, where: str, value: Any, leaf: Leaf) -> Any:

@@ -101,6 +101,12 @@ def unit_interval_labels(n: int) -> st.SearchStrategy[np.ndarray]:
     return float_arrays(n, 0.0, 1.0)
 
 
+def _fixed_rotation(n: int, *, salt: int) -> np.ndarray:
+    """A deterministic orthogonal matrix, different for each ``salt`` (n ≥ 2)."""
+    q, r = np.linalg.qr(np.random.default_rng(1000 * n + salt).normal(size=(n, n)))
+    return q * np.sign(np.diag(r))
+
+
 @st.composite
 def well_conditioned_matrices(
     draw: Any,
@@ -118,8 +124,15 @@ def well_conditioned_matrices(
     if n < 1 or m < 1 or max_condition < 1:
         raise InvalidArgument("well_conditioned_matrices: need n, m >= 1 and max_condition >= 1")
     k = min(n, m)
-    u, _ = np.linalg.qr(draw(float_arrays((n, n), -1, 1)) + 3.0 * np.eye(n))
-    v, _ = np.linalg.qr(draw(float_arrays((m, m), -1, 1)) + 3.0 * np.eye(m)) if not symmetric else (u, None)
+    # Hypothesis favours all-zero arrays, whose QR factor is the identity: mix
+    # in fixed rotations that differ for U and V, so the simplest draw is
+    # already far from symmetric.
+    u, _ = np.linalg.qr(draw(float_arrays((n, n), -1, 1)) + 3.0 * _fixed_rotation(n, salt=1))
+    v, _ = (
+        np.linalg.qr(draw(float_arrays((m, m), -1, 1)) + 3.0 * _fixed_rotation(m, salt=2))
+        if not symmetric
+        else (u, None)
+    )
     singular = np.asarray(draw(st.lists(finite_floats(1.0, max_condition), min_size=k, max_size=k)))
     magnitude = draw(st.sampled_from([1.0, 0.5, 2.0]))
     core = np.zeros((n, m))

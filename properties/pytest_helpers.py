@@ -103,13 +103,14 @@ def assert_close(
     if np.any(bad):
         excess = np.where(bad, np.nan_to_num(error - allowed, nan=np.inf), -np.inf)
         worst = np.unravel_index(int(np.argmax(excess)), error.shape)
-        scale = np.maximum(np.abs(expected_array), np.finfo(np.float64).tiny)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            relative = np.where(expected_array != 0, error / np.abs(expected_array), np.inf)
         _fail([
             f"{what}:",
             f"  {expected_label}: {format_array(expected_array)}",
             f"  got:      {format_array(got_array)}",
             f"  worst entry {tuple(int(i) for i in worst) if error.ndim else '(scalar)'}: "
-            f"abs error {float(error[worst]):.3g}, rel error {float((error / scale)[worst]):.3g}; "
+            f"abs error {float(error[worst]):.3g}, rel error {float(relative[worst]):.3g}; "
             f"tolerance atol={atol:.1e}, rtol={rtol:.1e}",
         ])
 
