@@ -289,6 +289,7 @@ class SandboxedImplementation(Implementation):
         outcome = seam.Outcome(
             result=wire.decode(reply.get("result")),
             raised=tuple(raised) if raised else None,  # type: ignore[arg-type]
+            raised_bases=tuple(str(b) for b in reply.get("raised_bases", [])),
             mutated_position=reply.get("mutated_position"),
             warnings=[str(w) for w in reply.get("warnings", [])],
         )

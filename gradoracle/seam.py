@@ -46,10 +46,20 @@ class SubmissionFault(AssertionError):
 
 
 class SubmissionRaised(SubmissionFault):
-    def __init__(self, formula_id: str, exc_type: str, exc_text: str, traceback_text: str = "") -> None:
+    def __init__(
+        self,
+        formula_id: str,
+        exc_type: str,
+        exc_text: str,
+        traceback_text: str = "",
+        exc_bases: tuple[str, ...] = (),
+    ) -> None:
         self.exc_type = exc_type
         self.exc_text = exc_text
         self.traceback_text = traceback_text
+        # Names of the exception's classes, most derived first, so that a
+        # property expecting ValueError accepts a subclass of it.
+        self.exc_bases = exc_bases or (exc_type,)
         super().__init__(f"{formula_id} raised {exc_type}: {exc_text}".rstrip(": "))
 
 
@@ -232,9 +242,17 @@ def _same(before: Any, after: Any) -> bool:
             and len(before) == len(after)
             and all(_same(b, a) for b, a in zip(before, after))
         )
+    if isinstance(before, dict):
+        return (
+            isinstance(after, dict)
+            and before.keys() == after.keys()
+            and all(_same(before[k], after[k]) for k in before)
+        )
     snapshot = getattr(after, "snapshot", None)
     if callable(snapshot):
         return _same(before, snapshot())
+    if isinstance(before, (int, float, complex, str, bool, np.number)):
+        return type(before) is type(after) and (before == after or (before != before and after != after))
     return True
 
 
@@ -262,6 +280,7 @@ class Outcome:
 
     result: Any = None
     raised: tuple[str, str, str] | None = None  # (exception type, text, traceback of the submission's frames)
+    raised_bases: tuple[str, ...] = ()  # the exception's class names, most derived first
     mutated_position: int | None = None  # 0-based index of the first argument changed in place
     warnings: list[str] = field(default_factory=list)
 
@@ -283,6 +302,7 @@ def invoke(fn: Callable[..., Any], args: tuple) -> Outcome:
             outcome.result = fn(*private)
         except (Exception, SystemExit) as exc:  # sys.exit() in a submission is its failure, not the run's
             outcome.raised = (type(exc).__name__, str(exc), _submission_frames(exc))
+            outcome.raised_bases = tuple(cls.__name__ for cls in type(exc).__mro__)
     # Underflow to zero is how correct float64 code reaches tiny values; only
     # overflow, invalid operations and division by zero are worth reporting.
     outcome.warnings = sorted(
@@ -299,12 +319,18 @@ def invoke(fn: Callable[..., Any], args: tuple) -> Outcome:
     return outcome
 
 
-def check(formula_id: str, outcome: Outcome, args: tuple, reference: Callable[..., Any]) -> Any:
-    """Turn an :class:`Outcome` into the normalized result, or the fault a student reads."""
-    observed_warnings[formula_id].update(outcome.warnings)
+def check(
+    formula_id: str, outcome: Outcome, args: tuple, reference: Callable[..., Any], *, record_warnings: bool = True
+) -> Any:
+    """Turn an :class:`Outcome` into the normalized result, or the fault a student reads.
+
+    ``record_warnings`` is False for the reference consulted as an oracle: its
+    warnings are not the implementation under test's."""
+    if record_warnings:
+        observed_warnings[formula_id].update(outcome.warnings)
     if outcome.raised is not None:
         exc_type, exc_text, where = outcome.raised
-        raise SubmissionRaised(formula_id, exc_type, exc_text, where)
+        raise SubmissionRaised(formula_id, exc_type, exc_text, where, tuple(outcome.raised_bases))
     if outcome.mutated_position is not None:
         raise MutatedInput(
             f"{formula_id} changed its argument {outcome.mutated_position + 1} in place; "
@@ -321,7 +347,9 @@ def checked_call(
     fn: Callable[..., Any],
     args: tuple,
     reference: Callable[..., Any],
+    *,
+    record_warnings: bool = True,
 ) -> Any:
     """Call ``fn(*args)`` in this process as the catalogue's ``formula_id`` and
     return its result normalized to the reference's structure."""
-    return check(formula_id, invoke(fn, args), args, reference)
+    return check(formula_id, invoke(fn, args), args, reference, record_warnings=record_warnings)

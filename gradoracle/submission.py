@@ -109,10 +109,13 @@ class Subject:
 class Implementation:
     """A set of formulas under test, every call going through the seam."""
 
-    def __init__(self, name: str, functions: Mapping[str, Callable[..., Any]]) -> None:
+    def __init__(
+        self, name: str, functions: Mapping[str, Callable[..., Any]], *, records_warnings: bool = True
+    ) -> None:
         self.name = name
         self.functions = dict(functions)
         self.import_error: str | None = None
+        self.records_warnings = records_warnings
 
     def provides(self, formula_id: str) -> bool:
         return formula_id in self.functions
@@ -120,7 +123,11 @@ class Implementation:
     def call(self, formula_id: str, *args: Any) -> Any:
         """The seam: call ``formula_id`` of this implementation on ``args``."""
         return seam.checked_call(
-            formula_id, self.functions[formula_id], args, registry.get(formula_id).reference
+            formula_id,
+            self.functions[formula_id],
+            args,
+            registry.get(formula_id).reference,
+            record_warnings=self.records_warnings,
         )
 
     def subject(self, formula_id: str) -> Subject:
@@ -140,18 +147,21 @@ _REFERENCE: Implementation | None = None
 
 
 def reference_implementation() -> Implementation:
+    """The reference as the oracle properties consult (its warnings are not
+    recorded against the implementation under test)."""
     global _REFERENCE
     if _REFERENCE is None:
         _REFERENCE = Implementation(
-            "reference", {f.id: f.reference for f in registry.all_formulas()}
+            "reference", {f.id: f.reference for f in registry.all_formulas()}, records_warnings=False
         )
     return _REFERENCE
 
 
 def load_implementation(spec: str | None) -> Implementation:
     """The implementation named on the command line (``--impl``), or the
-    reference when ``spec`` is None. Raises :class:`SubmissionImportError`."""
+    reference, as the implementation under test, when ``spec`` is None.
+    Raises :class:`SubmissionImportError`."""
     if spec is None:
-        return reference_implementation()
+        return Implementation("reference", {f.id: f.reference for f in registry.all_formulas()})
     module = import_submission(spec)
     return Implementation(spec, lookup_formulas(module, registry.ids()))

@@ -68,8 +68,25 @@ def encode(value: Any) -> Any:
     if isinstance(value, list):
         return {"__list__": [encode(v) for v in value]}
     if isinstance(value, np.random.Generator):
-        state = value.bit_generator.state
-        return {"__generator__": {"name": type(value.bit_generator).__name__, "state": state}}
+        bit_generator = value.bit_generator
+        seed_seq = bit_generator.seed_seq
+        return {
+            "__generator__": {
+                "name": type(bit_generator).__name__,
+                "state": encode(bit_generator.state),
+                # The seed sequence too, so that rng.spawn() works as it would in-process.
+                "seed_seq": {
+                    "entropy": encode(seed_seq.entropy),
+                    "spawn_key": [int(k) for k in seed_seq.spawn_key],
+                    "pool_size": int(seed_seq.pool_size),
+                    "n_children_spawned": int(seed_seq.n_children_spawned),
+                }
+                if isinstance(seed_seq, np.random.SeedSequence)
+                else None,
+            }
+        }
+    if isinstance(value, dict):
+        return {"__dict__": {str(k): encode(v) for k, v in value.items()}}
     if isinstance(value, DataCallable):
         return {"__callable__": to_json(value)}
     # A foreign array type (torch tensor, jax array, ...): its numbers, if it has any.
@@ -99,15 +116,39 @@ def decode(data: Any) -> Any:
             return Opaque(str(data["__opaque__"]))
         if "__generator__" in data:
             spec = data["__generator__"]
-            bit_generator = getattr(np.random, spec["name"])()
-            bit_generator.state = spec["state"]
+            if spec["name"] not in ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64"):
+                raise ValueError(f"unknown bit generator {spec['name']!r}")
+            seed = spec.get("seed_seq")
+            seed_seq = (
+                np.random.SeedSequence(
+                    entropy=decode(seed["entropy"]),
+                    spawn_key=tuple(seed["spawn_key"]),
+                    pool_size=seed["pool_size"],
+                    n_children_spawned=seed["n_children_spawned"],
+                )
+                if seed
+                else None
+            )
+            bit_generator = getattr(np.random, spec["name"])(seed_seq)
+            bit_generator.state = _plain(decode(spec["state"]))
             return np.random.Generator(bit_generator)
+        if "__dict__" in data:
+            return {k: decode(v) for k, v in data["__dict__"].items()}
         if "__callable__" in data:
             from reference.callables import from_json
 
             return from_json(data["__callable__"])
         return {k: decode(v) for k, v in data.items()}
     return data
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars back to Python ints, as bit-generator states expect."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
 
 
 def send(fd: int, message: dict[str, Any]) -> None:

@@ -121,6 +121,7 @@ def serve(read_fd: int, write_fd: int) -> None:
             reply = {
                 "result": wire.encode(outcome.result),
                 "raised": outcome.raised,
+                "raised_bases": list(outcome.raised_bases),
                 "mutated_position": outcome.mutated_position,
                 "warnings": outcome.warnings,
             }

@@ -149,9 +149,7 @@ def assert_raises(exc_type: type[BaseException], call: Callable[[], Any], *, wha
     try:
         result = call()
     except SubmissionRaised as raised:
-        if raised.exc_type == exc_type.__name__ or (
-            raised.__cause__ is not None and isinstance(raised.__cause__, exc_type)
-        ):
+        if exc_type.__name__ in raised.exc_bases:
             return
         _fail([f"{what}: expected {exc_type.__name__}, but it raised {raised.exc_type}: {raised.exc_text}"])
     except exc_type:

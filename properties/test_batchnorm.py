@@ -19,7 +19,7 @@ Nothing better is achievable without extra precision, so the "far from zero"
 properties allow exactly that shift, propagated through each formula, on top of
 the usual 1e-9 relative agreement. A one-pass variance ``E[x²] - E[x]²`` cancels
 catastrophically there (relative error ``u·(μ/σ)² ≈ 1e-4``) and fails by five
-orders of magnitude; float32 fails by eight. The agreement properties use offsets
+orders of magnitude; float32 fails by seven. The agreement properties use offsets
 up to 10 standard deviations, where the shift is below 1e-13 and the plain
 ``FLOAT64_RTOL`` applies.
 

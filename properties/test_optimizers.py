@@ -339,18 +339,13 @@ def separable_quadratic(draw: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     d = draw(sizes(1, MAX_D))
     lam = draw(float_arrays(d, 0.5, 2.0))
     theta_star = draw(float_arrays(d, -2.0, 2.0))
-    gap = draw(float_arrays(d, 1.0, 2.0)) * np.where(draw(hnp_booleans(d)), 1.0, -1.0)
+    gap = draw(float_arrays(d, 1.0, 2.0)) * draw(random_signs(d))
     return lam, theta_star, theta_star + gap
 
 
-def hnp_booleans(d: int) -> st.SearchStrategy[np.ndarray]:
-    return st.lists(st.booleans(), min_size=d, max_size=d).map(np.array)
-
-
-def separable_field(lam: np.ndarray, theta_star: np.ndarray) -> tuple[QuadraticGradient, np.ndarray]:
-    """The gradient field and the minimizer as float64 sees it (b/λ, one rounding from θ*)."""
-    b = lam * theta_star
-    return QuadraticGradient(A=np.diag(lam), b=b), b / lam
+def random_signs(d: int) -> st.SearchStrategy[np.ndarray]:
+    """``(d,)`` arrays of ±1."""
+    return st.lists(st.sampled_from([1.0, -1.0]), min_size=d, max_size=d).map(np.array)
 
 
 def adam_ratio_bounds(beta1: float, beta2: float, steps: int, bias_correction: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -536,7 +531,7 @@ def constant_gradient_args(draw: Any, *, alpha: bool) -> tuple:
     """A constant gradient with coordinates ±10^[-3, 1], lr ∈ [1e-3, 1], steps 0..20."""
     d = draw(sizes(1, MAX_D))
     magnitude = 10.0 ** draw(float_arrays(d, -3.0, 1.0))
-    g = magnitude * np.where(draw(hnp_booleans(d)), 1.0, -1.0)
+    g = magnitude * draw(random_signs(d))
     theta0 = draw(float_arrays(d, -3.0, 3.0))
     lr = 10.0 ** draw(finite_floats(-3.0, 0.0))
     head = (constant_gradient(g), theta0, draw(step_counts), lr)
@@ -631,7 +626,7 @@ def nonvanishing_gradient_args(draw: Any, name: str) -> tuple:
         hyper = (lr, beta1, beta2, delta, bias_correction)
         k_bound = float(np.max(adam_ratio_bounds(beta1, beta2, steps, bias_correction)[0]))
     reach = steps * lr * k_bound
-    g0 = draw(float_arrays(d, 1.0, 2.0)) * np.where(draw(hnp_booleans(d)), 1.0, -1.0)
+    g0 = draw(float_arrays(d, 1.0, 2.0)) * draw(random_signs(d))
     a = draw(float_arrays((d, d), -1.0, 1.0))
     row_sum = float(np.max(np.sum(np.abs(a), axis=1)))
     if row_sum > 0:
@@ -679,7 +674,8 @@ def test_adagrad_is_invariant_to_gradient_scale(subject: Any, drawn: tuple, expo
 @st.composite
 def adaptive_on_separable_quadratic(draw: Any, name: str) -> tuple:
     lam, theta_star, theta0 = draw(separable_quadratic())
-    grad_fn, _ = separable_field(lam, theta_star)
+    # Its minimizer as float64 sees it is b/λ (one rounding from θ*): the properties use that.
+    grad_fn = QuadraticGradient(A=np.diag(lam), b=lam * theta_star)
     gap = float(np.min(np.abs(theta0 - theta_star)))
     steps = draw(st.integers(1, MAX_STEPS))
     delta = draw(deltas)

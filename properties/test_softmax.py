@@ -113,6 +113,17 @@ def logits_and_labels(draw: Any, regimes: tuple[str, ...] = ALL_REGIMES) -> tupl
     return z, y
 
 
+@st.composite
+def label_rows(draw: Any, n: int, c: int) -> np.ndarray:
+    """``(n, c)`` rows that are probability vectors, each one-hot or soft (with
+    zeros where Hypothesis puts them). One array draw, not one per row: cheaper."""
+    weights = draw(float_arrays((n, c), 0.0, 1.0))
+    one_hot = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    one_hot |= weights.sum(axis=1) < 0.1  # too little mass to normalize exactly
+    rows = np.where(one_hot[:, None], np.eye(c)[np.argmax(weights, axis=1)], weights)
+    return rows / rows.sum(axis=1, keepdims=True)
+
+
 def _logit_bound(W: np.ndarray, b: np.ndarray, X: np.ndarray) -> float:
     """``max |X| |W| + |b|``: a bound on every logit and on the terms summed into it."""
     return float(np.max(np.abs(X) @ np.abs(W) + np.abs(b)))
@@ -136,7 +147,7 @@ def regression_args(
     X = draw(float_arrays((n, d), -3.0, 3.0))
     W = draw(float_arrays((d, c), -3.0, 3.0))
     b = draw(float_arrays(c, -3.0, 3.0))
-    Y = np.stack([draw(probability_vectors(c)) for _ in range(n)])
+    Y = draw(label_rows(n, c))
     regime = draw(st.sampled_from(regimes))
     if _logit_bound(W, b, X) < 1e-3:
         b[0] = 1.0  # an all-but-zero draw: keep the rescaling below finite and meaningful

@@ -310,6 +310,12 @@ def rmsprop_delta_inside_sqrt(grad_fn, theta0, steps, lr, beta, delta=1e-7):
                          lambda g, a: g / np.sqrt(a + delta))
 
 
+@mutant("optimizers.rmsprop", bug="convention", killed_by=RMSPROP_ALL, witness=_rmsprop)
+def rmsprop_ignores_delta_argument(grad_fn, theta0, steps, lr, beta, delta=1e-7):
+    """Hard-codes its own ε = 1e-8 (Keras' default) and ignores the δ it is given."""
+    return ref.rmsprop(grad_fn, theta0, steps, lr, beta, 1e-8)
+
+
 @mutant("optimizers.rmsprop", bug="derivation", killed_by=RMSPROP_ALL, witness=_rmsprop)
 def rmsprop_beta_swapped(grad_fn, theta0, steps, lr, beta, delta=1e-7):
     """Swaps the weights of the average: a ← (1 − β)a + β g⊙g."""

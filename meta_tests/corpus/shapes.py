@@ -421,3 +421,36 @@ def dense_params_pops_input_layer(sizes):
 def dense_params_weights_from_first_layer(sizes):
     """Counts the weights as sizes[0] times the rest (Σ_l n_0 n_l), as if every layer saw the input."""
     return sum(sizes[0] * n for n in sizes[1:]), sum(sizes[1:])
+
+
+# -- floor division where the catalogue raises ---------------------------------------------
+
+
+def _conv_inexact_stride_witness():
+    return 7, 7, 3, 3, 0, 3  # the seed's rejected stride: (7-3)/3 is not an integer
+
+
+def _pool_inexact_stride_witness():
+    return 7, 7, 16, 2, 2, 2  # (7-2)/2 is not an integer
+
+
+@mutant(
+    "shapes.conv_output",
+    bug="edge",
+    killed_by=["test_conv_output_rejects_inexact_stride", "test_conv_output_seed_strides_on_7x7"],
+    witness=_conv_inexact_stride_witness,
+)
+def conv_output_floor_division(w, h, wf, hf, pad, stride):
+    """Uses // and silently accepts a stride that does not tile the input (7×7, 3×3, stride 3 → 2)."""
+    return (w - wf + 2 * pad) // stride + 1, (h - hf + 2 * pad) // stride + 1
+
+
+@mutant(
+    "shapes.pool_output",
+    bug="edge",
+    killed_by=["test_pool_output_rejects_inexact_stride"],
+    witness=_pool_inexact_stride_witness,
+)
+def pool_output_floor_division(w, h, d, wp, hp, stride):
+    """Uses // and silently accepts a stride that does not tile the input."""
+    return (w - wp) // stride + 1, (h - hp) // stride + 1, d
