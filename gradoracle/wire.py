@@ -1,5 +1,6 @@
 """Plain data across the sandbox boundary: length-prefixed JSON frames, with
-NumPy arrays as ``.npy`` bytes (base64) loaded with ``allow_pickle=False``.
+NumPy arrays as their raw bytes (base64), dtype and shape, restricted to numeric
+dtypes (``.npy`` bytes are also read, with ``allow_pickle=False``).
 
 Nothing the submission produces is ever unpickled: a reply is parsed as JSON,
 arrays are parsed by ``numpy.load`` without pickle, and anything that is not
@@ -39,10 +40,32 @@ class Opaque:
         return f"<a {self.type_name}>"
 
 
-def _array_to_wire(array: np.ndarray) -> dict[str, str]:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return {"__ndarray__": base64.b64encode(buffer.getvalue()).decode("ascii")}
+# Only these dtype kinds cross: booleans, integers, floats, complex numbers.
+# (Object, void and string dtypes never do, so nothing can smuggle a pickle.)
+_NUMERIC_KINDS = "biufc"
+
+
+def _array_to_wire(array: np.ndarray) -> dict[str, Any]:
+    return {
+        "__ndarray__": {
+            "dtype": array.dtype.str,
+            "shape": list(array.shape),
+            "data": base64.b64encode(array.tobytes()).decode("ascii"),
+        }
+    }
+
+
+def _array_from_wire(spec: Any) -> np.ndarray:
+    if isinstance(spec, str):  # .npy bytes, loaded without pickle
+        return np.load(io.BytesIO(base64.b64decode(spec)), allow_pickle=False)
+    dtype = np.dtype(str(spec["dtype"]))
+    if dtype.kind not in _NUMERIC_KINDS or dtype.fields is not None:
+        raise ValueError(f"refusing an array of dtype {dtype}")
+    shape = tuple(int(n) for n in spec["shape"])
+    raw = base64.b64decode(spec["data"])
+    if len(raw) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
+        raise ValueError("array data does not match its shape")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
 
 def encode(value: Any) -> Any:
@@ -102,8 +125,7 @@ def encode(value: Any) -> Any:
 def decode(data: Any) -> Any:
     if isinstance(data, dict):
         if "__ndarray__" in data:
-            raw = base64.b64decode(data["__ndarray__"])
-            return np.load(io.BytesIO(raw), allow_pickle=False)
+            return _array_from_wire(data["__ndarray__"])
         if "__tuple__" in data:
             return tuple(decode(v) for v in data["__tuple__"])
         if "__list__" in data:
