@@ -81,9 +81,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # in mypy_extensions: noise in every student's report, not theirs to fix.
     config.addinivalue_line("filterwarnings", "ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning")
     config.addinivalue_line("markers", "formula(id, claim): the catalogue formula a property checks")
+    # Load the profile here even when --hypothesis-profile names it: property
+    # modules scale their settings from the profile current at import, and the
+    # sandbox imports them before Hypothesis's own plugin would load it.
     chosen = config.getoption("hypothesis_profile", default=None)
-    if chosen is None:
-        profiles.load("grading" if config.getoption("gradoracle_impl") else "ci")
+    if chosen is None or chosen in profiles.PROFILES:
+        profiles.load(chosen or ("grading" if config.getoption("gradoracle_impl") else "ci"))
     state = GradingState(config)
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "gradoracle-state")
@@ -194,7 +197,8 @@ class GradingState:
             entry["failure"] = text
             test_report.longrepr = text
         if test_report.skipped and isinstance(test_report.longrepr, tuple):
-            entry["skip"] = str(test_report.longrepr[2])
+            # pytest prefixes the reason with "Skipped: " in some versions and not others.
+            entry["skip"] = str(test_report.longrepr[2]).removeprefix("Skipped: ")
         if call.when == "call" or test_report.skipped or test_report.failed:
             entry["warnings"] = sorted(seam.observed_warnings.pop(formula_id, set()))
         if self.import_error:

@@ -242,15 +242,17 @@ def _same(before: Any, after: Any) -> bool:
             and len(before) == len(after)
             and all(_same(b, a) for b, a in zip(before, after))
         )
+    # A data-built callable's snapshot is a dict of its arrays, so it must be
+    # compared through its snapshot before the plain-dict case below.
+    snapshot = getattr(after, "snapshot", None)
+    if callable(snapshot):
+        return _same(before, snapshot())
     if isinstance(before, dict):
         return (
             isinstance(after, dict)
             and before.keys() == after.keys()
             and all(_same(before[k], after[k]) for k in before)
         )
-    snapshot = getattr(after, "snapshot", None)
-    if callable(snapshot):
-        return _same(before, snapshot())
     if isinstance(before, (int, float, complex, str, bool, np.number)):
         return type(before) is type(after) and (before == after or (before != before and after != after))
     return True

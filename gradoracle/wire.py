@@ -1,6 +1,9 @@
 """Plain data across the sandbox boundary: length-prefixed JSON frames, with
-NumPy arrays as their raw bytes (base64), dtype and shape, restricted to numeric
-dtypes (``.npy`` bytes are also read, with ``allow_pickle=False``).
+NumPy arrays as dtype and shape in the JSON and their raw bytes in binary
+buffers after it, restricted to numeric dtypes (``.npy`` bytes are also read,
+with ``allow_pickle=False``). Raw buffers rather than base64 inside the JSON:
+encoding a 16k-entry array as text cost ~1.5 ms per crossing, more than the
+formula call itself.
 
 Nothing the submission produces is ever unpickled: a reply is parsed as JSON,
 arrays are parsed by ``numpy.load`` without pickle, and anything that is not
@@ -45,14 +48,17 @@ class Opaque:
 _NUMERIC_KINDS = "biufc"
 
 
+class _Raw:
+    """Bytes that :func:`send` carries as a binary buffer after the JSON."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
 def _array_to_wire(array: np.ndarray) -> dict[str, Any]:
-    return {
-        "__ndarray__": {
-            "dtype": array.dtype.str,
-            "shape": list(array.shape),
-            "data": base64.b64encode(array.tobytes()).decode("ascii"),
-        }
-    }
+    return {"__ndarray__": {"dtype": array.dtype.str, "shape": list(array.shape), "data": _Raw(array.tobytes())}}
 
 
 def _array_from_wire(spec: Any) -> np.ndarray:
@@ -62,7 +68,8 @@ def _array_from_wire(spec: Any) -> np.ndarray:
     if dtype.kind not in _NUMERIC_KINDS or dtype.fields is not None:
         raise ValueError(f"refusing an array of dtype {dtype}")
     shape = tuple(int(n) for n in spec["shape"])
-    raw = base64.b64decode(spec["data"])
+    data = spec["data"]
+    raw = data if isinstance(data, bytes) else base64.b64decode(data)
     if len(raw) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
         raise ValueError("array data does not match its shape")
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
@@ -84,7 +91,7 @@ def encode(value: Any) -> Any:
         return {"__npfloat__": float(value)}
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "biufc":
-            return _array_to_wire(np.ascontiguousarray(value))
+            return _array_to_wire(np.asarray(value, order="C"))  # ascontiguousarray would make 0-d arrays 1-d
         return {"__opaque__": f"numpy array of dtype {value.dtype}"}
     if isinstance(value, tuple):
         return {"__tuple__": [encode(v) for v in value]}
@@ -118,7 +125,7 @@ def encode(value: Any) -> Any:
     except Exception:
         return {"__opaque__": type(value).__name__}
     if array.dtype.kind in "biufc":
-        return _array_to_wire(np.ascontiguousarray(array))
+        return _array_to_wire(np.asarray(array, order="C"))
     return {"__opaque__": type(value).__name__}
 
 
@@ -174,11 +181,24 @@ def _plain(value: Any) -> Any:
 
 
 def send(fd: int, message: dict[str, Any]) -> None:
-    payload = json.dumps(message, allow_nan=True).encode("utf-8")
-    if len(payload) > MAX_FRAME:
-        raise FrameTooLarge(f"message of {len(payload)} bytes exceeds {MAX_FRAME}")
-    data = _HEADER.pack(len(payload)) + payload
-    view = memoryview(data)
+    """One frame: the JSON's length and text, the number of buffers, then each
+    buffer's length and bytes."""
+    buffers: list[bytes] = []
+
+    def buffer_reference(value: Any) -> Any:
+        if isinstance(value, _Raw):
+            buffers.append(value.data)
+            return {"__buffer__": len(buffers) - 1}
+        raise TypeError(f"{type(value).__name__} cannot cross the wire")
+
+    payload = json.dumps(message, allow_nan=True, default=buffer_reference).encode("utf-8")
+    size = len(payload) + sum(len(b) for b in buffers)
+    if size > MAX_FRAME:
+        raise FrameTooLarge(f"message of {size} bytes exceeds {MAX_FRAME}")
+    parts = [_HEADER.pack(len(payload)), payload, _HEADER.pack(len(buffers))]
+    for buffer in buffers:
+        parts += [_HEADER.pack(len(buffer)), buffer]
+    view = memoryview(b"".join(parts))
     while view:
         written = os.write(fd, view)
         view = view[written:]
@@ -196,11 +216,31 @@ def _read_exactly(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def receive(fd: int) -> dict[str, Any]:
+def _read_size(fd: int, budget: int) -> int:
     (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size))
-    if size > MAX_FRAME:
-        raise FrameTooLarge(f"a reply of {size} bytes exceeds the limit of {MAX_FRAME}")
-    message = json.loads(_read_exactly(fd, size).decode("utf-8"))
+    if size > budget:
+        raise FrameTooLarge(f"a reply of more than {MAX_FRAME} bytes")
+    return size
+
+
+def receive(fd: int) -> dict[str, Any]:
+    budget = MAX_FRAME
+    text = _read_exactly(fd, _read_size(fd, budget))
+    budget -= len(text)
+    buffers = []
+    for _ in range(_read_size(fd, budget // _HEADER.size)):
+        buffers.append(_read_exactly(fd, size := _read_size(fd, budget)))
+        budget -= size + _HEADER.size
+
+    def attach(obj: dict[str, Any]) -> Any:
+        if obj.keys() == {"__buffer__"}:
+            index = obj["__buffer__"]
+            if not isinstance(index, int) or not 0 <= index < len(buffers):
+                raise ValueError("malformed message: a buffer reference out of range")
+            return buffers[index]
+        return obj
+
+    message = json.loads(text.decode("utf-8"), object_hook=attach)
     if not isinstance(message, dict):
         raise ValueError("malformed message")
     return message

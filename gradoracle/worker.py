@@ -91,7 +91,7 @@ def _reap_children(own_pid: int) -> int:
 
 
 def serve(read_fd: int, write_fd: int) -> None:
-    from gradoracle import seam, wire
+    from gradoracle import seam, wire  # noqa: F401  (seam loaded before the submission can shadow it)
     from gradoracle.submission import SubmissionImportError, import_submission, lookup_formulas
 
     own_pid = os.getpid()

@@ -67,9 +67,18 @@ def float_arrays(
     min_value: float = -10.0,
     max_value: float = 10.0,
 ) -> st.SearchStrategy[np.ndarray]:
-    """float64 arrays with finite entries in ``[min_value, max_value]``."""
+    """float64 arrays with finite entries in ``[min_value, max_value]``.
+
+    Half are dense (every entry drawn on its own), half Hypothesis's default
+    sparse arrays (a repeated fill value with a few entries drawn). The default
+    alone almost never gives a 5×4 matrix with distinct entries, and a matrix
+    of mostly equal entries hides a missing transpose or a swapped axis."""
     _check_range("float_arrays", min_value, max_value)
-    return hnp.arrays(np.float64, shape, elements=finite_floats(min_value, max_value))
+    elements = finite_floats(min_value, max_value)
+    return st.one_of(
+        hnp.arrays(np.float64, shape, elements=elements, fill=st.nothing()),
+        hnp.arrays(np.float64, shape, elements=elements),
+    )
 
 
 def probability_vectors(size: int, *, allow_zeros: bool = True) -> st.SearchStrategy[np.ndarray]:

@@ -18,7 +18,6 @@ from properties.hypothesis_helpers import (
     finite_floats,
     float_arrays,
     label_vectors,
-    scaled_to_max_abs,
     sizes,
 )
 from properties.pytest_helpers import assert_close, assert_true, prop

@@ -95,7 +95,7 @@ def root_omits_x0(f, fprime, x0, steps):
 @mutant(
     "newton.root",
     bug="edge",
-    killed_by=["test_root_agrees_with_reference", "test_root_stays_at_an_exact_root"],
+    killed_by=["test_root_stays_at_an_exact_root"],
     witness=_double_root_witness,
 )
 def root_keeps_stepping_at_zero(f, fprime, x0, steps):
@@ -221,7 +221,7 @@ def minimize_omits_theta0(grad_fn, hess_fn, theta0, steps):
 @mutant(
     "newton.minimize",
     bug="edge",
-    killed_by=["test_minimize_agrees_with_reference", "test_minimize_stays_at_an_exact_stationary_point"],
+    killed_by=["test_minimize_stays_at_an_exact_stationary_point"],
     witness=_stationary_witness,
 )
 def minimize_keeps_stepping_at_zero(grad_fn, hess_fn, theta0, steps):
