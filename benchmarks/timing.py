@@ -49,6 +49,11 @@ def measure_commands() -> list[dict]:
     cases = [
         ("properties vs reference, ci profile, -n auto", PYTEST + ["--pyargs", "properties", "-n", "auto"]),
         ("properties vs reference, ci profile, 1 process", PYTEST + ["--pyargs", "properties", "-p", "no:xdist"]),
+        (
+            "logistic, softmax, batchnorm, newton vs reference, ci profile, -n auto",
+            PYTEST + ["--pyargs", "properties", "-n", "auto"]
+            + [word for family in ("logistic", "softmax", "batchnorm", "newton") for word in ("--formula", f"{family}.*")],
+        ),
         ("meta-tests, -n auto", PYTEST + ["meta_tests", "-n", "auto"]),
         ("README test command (pytest -n auto)", [sys.executable, "-m", "pytest", "-n", "auto", "-q"]),
         (

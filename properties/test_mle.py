@@ -277,7 +277,9 @@ def test_gaussian_classes_perturbation_lowers_likelihood(
     size = 10.0**log_size
     count = d + d * (d + 1) // 2
     random_step = direction[:count].copy()
-    random_step[int(np.argmax(np.abs(random_step)))] += 1.0  # never the zero step
+    largest = int(np.argmax(np.abs(random_step)))
+    # Push the largest entry away from 0 (adding +1 to an entry of -1 would give the zero step).
+    random_step[largest] += 1.0 if random_step[largest] >= 0 else -1.0
     steps = [*(size * np.eye(count)), *(-size * np.eye(count)), size * random_step / np.linalg.norm(random_step)]
     at_estimate = log_likelihood(np.zeros(count))
     # In whitened units the drop is (n_j/2)[uᵀ(I+T)⁻¹u + Σ(log(1+τ) + 1/(1+τ) - 1)] over
