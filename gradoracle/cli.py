@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gradoracle import report
+
 __all__ = ["main", "find_submissions", "grade_all"]
 
 
@@ -156,6 +158,15 @@ def grade_all(
     return done
 
 
+def _gradebook_status(results: dict) -> str:
+    """'graded', or why nothing could be: an instructor scanning the gradebook
+    must tell a file that does not import from a student who scored 0."""
+    first_line = results.get("output", "").split("\n", 1)[0]
+    if first_line.startswith(report.IMPORT_FAILED):
+        return "does not import: " + first_line.split(": ", 1)[1]
+    return "graded"
+
+
 def write_gradebook(path: Path, graded: list[Graded]) -> None:
     formula_ids = sorted({f for g in graded for f in g.statuses})
     with path.open("w", newline="") as handle:
@@ -170,7 +181,7 @@ def write_gradebook(path: Path, graded: list[Graded]) -> None:
                     g.submission.name,
                     f"{g.results['score']:g}",
                     f"{g.results['max_score']:g}",
-                    "graded",
+                    _gradebook_status(g.results),
                     *[g.statuses.get(f, "") for f in formula_ids],
                 ]
             )

@@ -243,7 +243,7 @@ class GradingState:
         if self.tampering:
             results = report.mark_tampering(results, self.tampering)
         if self.grade_json:
-            report.write_results_json(self.grade_json, results)
+            report.write_results_json(self.grade_json, results, import_error=self.import_error)
         self.results = results
         graded_any = any(r.status != "missing" for r in results)
         nothing_graded = bool(results) and (self.import_error is not None or not graded_any)

@@ -18,6 +18,7 @@ from typing import Any
 __all__ = [
     "Verdicts",
     "FormulaResult",
+    "IMPORT_FAILED",
     "failure_text",
     "mark_tampering",
     "render_text",
@@ -176,26 +177,33 @@ def mark_tampering(results: list[FormulaResult], files: list[str]) -> list[Formu
 # -- rendering --------------------------------------------------------------------
 
 
-def results_document(results: list[FormulaResult]) -> dict[str, Any]:
+IMPORT_FAILED = "The submission could not be imported, so every formula is missing"
+
+
+def results_document(results: list[FormulaResult], *, import_error: str | None = None) -> dict[str, Any]:
     score = sum(r.score for r in results)
     max_score = sum(r.max_score for r in results)
     counts = {s: sum(r.status == s for r in results) for s in ("passed", "failed", "missing")}
+    summary = (
+        f"{counts['passed']} passed, {counts['failed']} failed, {counts['missing']} missing "
+        f"of {len(results)} formulas."
+    )
     return {
         "score": score,
         "max_score": max_score,
-        "output": (
-            f"{counts['passed']} passed, {counts['failed']} failed, {counts['missing']} missing "
-            f"of {len(results)} formulas."
-        ),
+        # Gradescope shows the top-level output above the tests: a student whose
+        # file does not import must read why there, not in 73 identical lines.
+        "output": f"{IMPORT_FAILED}: {import_error}\n{summary}" if import_error else summary,
         "tests": [r.as_gradescope_test() for r in results],
     }
 
 
-def write_results_json(path: str, results: list[FormulaResult]) -> None:
+def write_results_json(path: str, results: list[FormulaResult], *, import_error: str | None = None) -> None:
     target = Path(path)
     if target.parent and not target.parent.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(results_document(results), indent=2, sort_keys=False) + "\n")
+    document = results_document(results, import_error=import_error)
+    target.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
 
 
 def render_text(results: list[FormulaResult], *, impl: str, import_error: str | None = None) -> str:
