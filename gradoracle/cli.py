@@ -158,13 +158,11 @@ def grade_all(
     return done
 
 
-def _gradebook_status(results: dict) -> str:
+def _gradebook_status(results: dict[str, Any]) -> str:
     """'graded', or why nothing could be: an instructor scanning the gradebook
     must tell a file that does not import from a student who scored 0."""
-    first_line = results.get("output", "").split("\n", 1)[0]
-    if first_line.startswith(report.IMPORT_FAILED):
-        return "does not import: " + first_line.split(": ", 1)[1]
-    return "graded"
+    import_error = report.import_error_of(results)
+    return "graded" if import_error is None else f"does not import: {import_error}"
 
 
 def write_gradebook(path: Path, graded: list[Graded]) -> None:

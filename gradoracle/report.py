@@ -18,7 +18,7 @@ from typing import Any
 __all__ = [
     "Verdicts",
     "FormulaResult",
-    "IMPORT_FAILED",
+    "import_error_of",
     "failure_text",
     "mark_tampering",
     "render_text",
@@ -178,6 +178,14 @@ def mark_tampering(results: list[FormulaResult], files: list[str]) -> list[Formu
 
 
 IMPORT_FAILED = "The submission could not be imported, so every formula is missing"
+
+
+def import_error_of(document: dict[str, Any]) -> str | None:
+    """The import error a results document reports, or None: the inverse of
+    :func:`results_document`'s first output line."""
+    first_line = document.get("output", "").split("\n", 1)[0]
+    prefix = IMPORT_FAILED + ": "
+    return first_line.removeprefix(prefix) if first_line.startswith(prefix) else None
 
 
 def results_document(results: list[FormulaResult], *, import_error: str | None = None) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -13,12 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from meta_tests.helpers import grader_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
+# The grade-all run, the class folder and the output folder.
+GradedClass = tuple[subprocess.CompletedProcess[str], Path, Path]
+
 
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path, Path]:
+def graded_class(tmp_path_factory: pytest.TempPathFactory) -> GradedClass:
     """A class of every kind of entry an instructor's folder holds, graded once
     on the logistic family (a few seconds per submission)."""
     base = tmp_path_factory.mktemp("class")
@@ -34,10 +38,9 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.C
     (folder / "two_files" / "a.py").write_text("")
     (folder / "two_files" / "b.py").write_text("")
     out = base / "out"
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     completed = subprocess.run(
         [sys.executable, "-m", "gradoracle.cli", "grade-all", str(folder), "--out", str(out), "-j", "2", "--formula", "logistic.*"],
-        capture_output=True, text=True, timeout=600, cwd=base, env=environment,
+        capture_output=True, text=True, timeout=600, cwd=base, env=grader_environment(),
     )
     return completed, folder, out
 
@@ -47,7 +50,7 @@ def _gradebook(out: Path) -> dict[str, dict[str, str]]:
         return {row["submission"]: row for row in csv.DictReader(handle)}
 
 
-def test_every_entry_is_a_row_and_the_run_survives(graded_class: tuple[subprocess.CompletedProcess[str], Path, Path]) -> None:
+def test_every_entry_is_a_row_and_the_run_survives(graded_class: GradedClass) -> None:
     completed, _, out = graded_class
     assert completed.returncode == 0, completed.stderr[-3000:]
     rows = _gradebook(out)
@@ -63,13 +66,13 @@ def test_every_entry_is_a_row_and_the_run_survives(graded_class: tuple[subproces
     assert "cannot tell which of 2 .py files" in rows["two_files"]["status"]
 
 
-def test_progress_is_shown_per_submission(graded_class: tuple[subprocess.CompletedProcess[str], Path, Path]) -> None:
+def test_progress_is_shown_per_submission(graded_class: GradedClass) -> None:
     completed, _, _ = graded_class
     for k in range(1, 7):
         assert f"[{k}/6]" in completed.stderr, completed.stderr[-3000:]
 
 
-def test_the_same_file_gets_the_same_results_json(graded_class: tuple[subprocess.CompletedProcess[str], Path, Path]) -> None:
+def test_the_same_file_gets_the_same_results_json(graded_class: GradedClass) -> None:
     _, folder, out = graded_class
     first = (out / "buggy" / "results.json").read_text()
     second = (out / "buggy_again" / "results.json").read_text()
@@ -79,7 +82,7 @@ def test_the_same_file_gets_the_same_results_json(graded_class: tuple[subprocess
     assert json.loads(first)["score"] < json.loads(first)["max_score"]
 
 
-def test_an_unimportable_submission_says_so_above_its_tests(graded_class: tuple[subprocess.CompletedProcess[str], Path, Path]) -> None:
+def test_an_unimportable_submission_says_so_above_its_tests(graded_class: GradedClass) -> None:
     _, _, out = graded_class
     document = json.loads((out / "syntax_error" / "results.json").read_text())
     assert document["output"].startswith("The submission could not be imported")

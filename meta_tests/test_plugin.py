@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from meta_tests.helpers import grader_environment
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "student_submission.py"
 
 
@@ -22,10 +24,7 @@ def grade(tmp_path: Path, *options: str, impl: Path | str | None = EXAMPLE, name
     if impl is not None:
         command += ["--impl", str(impl)]
     command += ["--grade-json", str(results), *options]
-    # Let the child cache its compiled and assertion-rewritten modules, as a
-    # grader's shell would; recompiling them costs each run about 1.5 s.
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path, env=environment)
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path, env=grader_environment())
     return completed, (json.loads(results.read_text()) if results.exists() else None)
 
 
@@ -81,10 +80,9 @@ def test_the_reproduce_line_reproduces_the_failure(tmp_path: Path, graded_exampl
     command = next(line for line in output.splitlines() if line.startswith("Reproduce: "))
     words = shlex.split(command.removeprefix("Reproduce: "))
     assert words[0] == "pytest"
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     rerun = subprocess.run(
         [sys.executable, "-m", *words, "-p", "no:cacheprovider", "-p", "no:xdist"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path, env=environment,
+        capture_output=True, text=True, timeout=600, cwd=tmp_path, env=grader_environment(),
     )
     assert rerun.returncode == 1, rerun.stdout[-3000:]
     minimal_input = output.split("Minimal failing input", 1)[1].split("Reproduce:", 1)[0].strip()
