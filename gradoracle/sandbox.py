@@ -146,10 +146,24 @@ def _processes() -> list[tuple[int, int, int]]:
 class SandboxedImplementation(Implementation):
     """An implementation whose functions run in a sandboxed worker process."""
 
-    def __init__(self, spec: str, limits: SandboxLimits | None = None) -> None:
+    def __init__(
+        self,
+        spec: str,
+        limits: SandboxLimits | None = None,
+        *,
+        bindings: dict[str, dict[str, Any]] | None = None,
+        array_namespace: str | None = None,
+        dtype: str = "float64",
+    ) -> None:
         super().__init__(spec, {})
         self.spec = spec
         self.limits = limits or SandboxLimits()
+        # What the worker's hello carries besides the submission: an assignment's
+        # bindings (see gradoracle.loading.lookup_formulas), and the array
+        # namespace and dtype the functions are called with.
+        self.bindings = bindings or {}
+        self.array_namespace = array_namespace
+        self.dtype = dtype
         self.formula_ids = registry.ids()
         self._workdir = Path(tempfile.mkdtemp(prefix="gradoracle-sandbox-"))
         self._target = self._private_copy(spec)
@@ -219,7 +233,14 @@ class SandboxedImplementation(Implementation):
         os.close(child_read)
         os.close(child_write)
         self._to_worker, self._from_worker = parent_write, parent_read
-        wire.send(self._to_worker, {"spec": self._target, "formula_ids": self.formula_ids})
+        hello = {
+            "spec": self._target,
+            "formula_ids": self.formula_ids,
+            "bindings": self.bindings,
+            "array_namespace": self.array_namespace,
+            "dtype": self.dtype,
+        }
+        wire.send(self._to_worker, hello)
         hello = self._await_reply(timeout=max(60.0, self.limits.call_seconds), doing="importing the submission")
         if "import_error" in hello:
             self.close()

@@ -77,7 +77,7 @@ def _array_from_wire(spec: Any) -> np.ndarray:
 
 def encode(value: Any) -> Any:
     """Turn a value into JSON-able data (arguments going out, results coming back)."""
-    from reference.callables import DataCallable, to_json
+    from gradoracle.callables import DataCallable, to_json
 
     if value is None or isinstance(value, (bool, str)):
         return value
@@ -164,7 +164,7 @@ def decode(data: Any) -> Any:
         if "__dict__" in data:
             return {k: decode(v) for k, v in data["__dict__"].items()}
         if "__callable__" in data:
-            from reference.callables import from_json
+            from gradoracle.callables import from_json
 
             return from_json(data["__callable__"])
         return {k: decode(v) for k, v in data.items()}

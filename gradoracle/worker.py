@@ -92,14 +92,17 @@ def _reap_children(own_pid: int) -> int:
 
 def serve(read_fd: int, write_fd: int) -> None:
     from gradoracle import seam, wire  # noqa: F401  (seam loaded before the submission can shadow it)
-    from gradoracle.submission import SubmissionImportError, import_submission, lookup_formulas
+    from gradoracle.loading import SubmissionImportError, import_submission, lookup_formulas
 
     own_pid = os.getpid()
     hello = wire.receive(read_fd)
     functions: dict[str, Any] = {}
     try:
         module = import_submission(hello["spec"])
-        functions = lookup_formulas(module, list(hello["formula_ids"]))
+        # The hello names the formulas to look up and, optionally, an assignment's
+        # ``bindings`` (student names and argument orders) and the array namespace
+        # and dtype the functions are to be called with (see gradoracle.sandbox).
+        functions = lookup_formulas(module, list(hello["formula_ids"]), hello.get("bindings"))
         wire.send(write_fd, {"provides": sorted(functions)})
     except SubmissionImportError as exc:
         wire.send(write_fd, {"import_error": str(exc)})

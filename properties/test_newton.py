@@ -51,12 +51,15 @@ from hypothesis.extra import numpy as hnp
 
 from properties.hypothesis_helpers import finite_floats, sizes
 from properties.pytest_helpers import assert_close, assert_equal, assert_true, prop
-from reference.callables import Polynomial, QuadraticGradient, QuadraticHessian, WigglyGradient
-from reference.newton import (
+from gradoracle.callables import (
     CubicGradient,
     CubicHessian,
+    Polynomial,
+    QuadraticGradient,
+    QuadraticHessian,
     TransformedWigglyGradient,
     TransformedWigglyHessian,
+    WigglyGradient,
     WigglyHessian,
 )
 

@@ -50,7 +50,7 @@ from properties.hypothesis_helpers import finite_floats, sizes
 from properties.hypothesis_helpers import float_arrays as _float_arrays
 from properties.pytest_helpers import assert_close, assert_true, prop
 from reference import registry
-from reference.callables import DataCallable, QuadraticGradient, WigglyGradient
+from gradoracle.callables import DataCallable, QuadraticGradient, WigglyGradient
 
 MAX_STEPS = 20
 MAX_D = 4

@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 
-from reference.callables import DataCallable
 from reference.registry import formula
 
 
@@ -54,58 +53,3 @@ def minimize(grad_fn: Any, hess_fn: Any, theta0: np.ndarray, steps: int) -> np.n
             theta = theta - np.linalg.solve(np.asarray(hess_fn(theta), dtype=np.float64), g)
         iterates.append(theta.copy())
     return np.stack(iterates)
-
-
-# -- data-built callables for Newton's method -----------------------------------------
-
-
-class WigglyHessian(DataCallable):
-    """The Hessian ``A + diag(c ⊙ ω ⊙ cos(ω ⊙ θ))`` of the objective whose gradient is
-    ``reference.callables.WigglyGradient(A, b, c, omega)`` (A symmetric)."""
-
-    fields = ("A", "c", "omega")
-
-    def __call__(self, theta: Any) -> np.ndarray:
-        theta = np.asarray(theta, dtype=np.float64)
-        return self.A + np.diag(self.c * self.omega * np.cos(self.omega * theta))
-
-
-class TransformedWigglyGradient(DataCallable):
-    """``g̃(φ) = Tᵀ g(Tφ)`` for ``g = WigglyGradient(A, b, c, omega)``: the gradient of
-    ``J(Tφ)`` in the new variables ``φ = T⁻¹θ``."""
-
-    fields = ("A", "b", "c", "omega", "T")
-
-    def __call__(self, phi: Any) -> np.ndarray:
-        theta = self.T @ np.asarray(phi, dtype=np.float64)
-        return self.T.T @ (self.A @ theta - self.b + self.c * np.sin(self.omega * theta))
-
-
-class TransformedWigglyHessian(DataCallable):
-    """``H̃(φ) = Tᵀ H(Tφ) T`` for ``H = WigglyHessian(A, c, omega)``."""
-
-    fields = ("A", "c", "omega", "T")
-
-    def __call__(self, phi: Any) -> np.ndarray:
-        theta = self.T @ np.asarray(phi, dtype=np.float64)
-        inner = self.A + np.diag(self.c * self.omega * np.cos(self.omega * theta))
-        return self.T.T @ inner @ self.T
-
-
-class CubicGradient(DataCallable):
-    """``g(θ) = m ⊙ (θ - t)³``, the gradient of ``Σ_i m_i (θ_i - t_i)⁴ / 4`` (m > 0):
-    stationary at ``θ = t``, where the Hessian is zero, so nothing may be solved there."""
-
-    fields = ("m", "t")
-
-    def __call__(self, theta: Any) -> np.ndarray:
-        return self.m * (np.asarray(theta, dtype=np.float64) - self.t) ** 3
-
-
-class CubicHessian(DataCallable):
-    """``H(θ) = diag(3 m ⊙ (θ - t)²)``, the Jacobian of :class:`CubicGradient`."""
-
-    fields = ("m", "t")
-
-    def __call__(self, theta: Any) -> np.ndarray:
-        return np.diag(3.0 * self.m * (np.asarray(theta, dtype=np.float64) - self.t) ** 2)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from meta_tests.corpus import mutant
-from reference.callables import Polynomial, QuadraticGradient, QuadraticHessian, WigglyGradient
-from reference.newton import CubicGradient, CubicHessian, WigglyHessian
+from gradoracle.callables import Polynomial, QuadraticGradient, QuadraticHessian, WigglyGradient
+from gradoracle.callables import CubicGradient, CubicHessian, WigglyHessian
 
 
 def _root_witness():

@@ -6,7 +6,7 @@ import numpy as np
 
 from meta_tests.corpus import mutant
 from reference import optimizers as ref
-from reference.callables import WigglyGradient
+from gradoracle.callables import WigglyGradient
 
 # -- witnesses ---------------------------------------------------------------------------
 
