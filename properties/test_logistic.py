@@ -42,7 +42,9 @@ def logistic_args(draw: Any, *, max_logit: float = 8.0, labels: st.SearchStrateg
     z = x @ w + b
     peak = float(np.max(np.abs(z)))
     target = draw(st.sampled_from([peak, max_logit])) if max_logit > 8.0 else min(peak, max_logit)
-    if peak > 0 and target != peak:
+    # Rescale only from a peak of ordinary size: from a denormal one the ratio
+    # overflows and the drawn w is inf (a draw the random profiles can reach).
+    if peak > 1e-3 and target != peak:
         w, b = w * (target / peak), b * (target / peak)
     return w, float(b), x, y
 
