@@ -63,7 +63,7 @@ CORRECT_SUBMISSIONS = {
     "autodiff_torch": SUBMISSIONS / "autodiff_torch.py",
 }
 METHODS = ("suite", "cs231n", "gradcheck")
-CATALOGUE_SIZE = 73  # formula IDs in ../shared/CATALOGUE.md
+CATALOGUE_SIZE = 73  # formula IDs in the catalogue (docs/catalogue.md)
 _NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
 
 

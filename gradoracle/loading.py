@@ -92,13 +92,33 @@ def import_submission(spec: str) -> Any:
             finally:
                 sys.path.remove(str(path.parent.resolve()))
             return module
-        return importlib.import_module(spec)
+        return _import_module_as_python_would(spec)
     except SubmissionImportError:
         raise
     except BaseException as exc:  # a submission's SyntaxError or sys.exit at import is its failure
         if isinstance(exc, KeyboardInterrupt):
             raise
         raise SubmissionImportError(f"the submission {spec!r} could not be imported: {_one_line(exc)}") from exc
+
+
+def _import_module_as_python_would(name: str) -> Any:
+    """Import module ``name`` as ``python -c "import name"`` would from the
+    current folder: the current working folder first, then the ``PYTHONPATH``
+    entries (relative ones taken from the current folder), then the rest of
+    ``sys.path``. ``pytest`` started as a script has neither the current folder
+    nor, under some launchers, a relative ``PYTHONPATH`` entry on its path.
+    The entries are added for the import only."""
+    wanted = [os.getcwd()] + [
+        os.path.abspath(entry) for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry
+    ]
+    added = [entry for entry in dict.fromkeys(wanted) if entry not in sys.path]
+    sys.path[:0] = added
+    try:
+        return importlib.import_module(name)
+    finally:
+        for entry in added:
+            if entry in sys.path:
+                sys.path.remove(entry)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -12,17 +12,20 @@ import fnmatch
 import json
 import os
 import shlex
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from gradoracle import integrity, profiles, report, seam
-from gradoracle.submission import Implementation, SubmissionImportError, load_implementation
+from gradoracle import profiles, report
+
+if TYPE_CHECKING:
+    from gradoracle.submission import Implementation
+
+# Everything heavier (numpy, Hypothesis, the registry) is imported when a run
+# grades or collects the suite's properties, never merely because the plugin
+# is installed: importing numpy alone adds warnings filters to every run.
 
 REPORT_KEY = "gradoracle"
-
-# Registered at import, before Hypothesis's own plugin reads --hypothesis-profile.
-profiles.register()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,17 +79,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads --hypothesis-profile
 def pytest_configure(config: pytest.Config) -> None:
-    # Hypothesis imports libcst when a test fails, and libcst trips a deprecation
-    # in mypy_extensions: noise in every student's report, not theirs to fix.
-    config.addinivalue_line("filterwarnings", "ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning")
+    # A guest in every pytest run of this environment: register our marker and
+    # nothing else global (no Hypothesis profile loaded, no warnings filter).
     config.addinivalue_line("markers", "formula(id, claim): the catalogue formula a property checks")
-    # Load the profile here even when --hypothesis-profile names it: property
-    # modules scale their settings from the profile current at import, and the
-    # sandbox imports them before Hypothesis's own plugin would load it.
-    chosen = config.getoption("hypothesis_profile", default=None)
-    if chosen is None or chosen in profiles.PROFILES:
-        profiles.load(chosen or ("grading" if config.getoption("gradoracle_impl") else "ci"))
+    # The profile our properties run with, as explicit settings on each of them
+    # (properties.pytest_helpers.prop). Chosen here, before any property module
+    # is imported (the sandbox imports them below, pytest's collection later).
+    named = config.getoption("hypothesis_profile", default=None)
+    profiles.register_if_named(named)
+    default = "grading" if config.getoption("gradoracle_impl") else "ci"
+    profiles.select(
+        named if named in profiles.PROFILES else default,
+        seeded=config.getoption("hypothesis_seed", default=None) is not None,
+    )
     state = GradingState(config)
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "gradoracle-state")
@@ -116,6 +123,7 @@ class GradingState:
         self.tampering: list[str] = []
         self._fingerprint: dict[str, str] | None = None
         if self.sandboxed and not self.is_worker:
+            from gradoracle import integrity
             from reference import registry
 
             # Everything the grade depends on is imported before any submission runs,
@@ -126,6 +134,8 @@ class GradingState:
 
     # -- the implementation under test ------------------------------------
     def implementation(self) -> Implementation | None:
+        from gradoracle.submission import SubmissionImportError, load_implementation
+
         if self._implementation is None and self.import_error is None:
             try:
                 if self.sandboxed:
@@ -200,6 +210,8 @@ class GradingState:
             # pytest prefixes the reason with "Skipped: " in some versions and not others.
             entry["skip"] = str(test_report.longrepr[2]).removeprefix("Skipped: ")
         if call.when == "call" or test_report.skipped or test_report.failed:
+            from gradoracle import seam
+
             entry["warnings"] = sorted(seam.observed_warnings.pop(formula_id, set()))
         if self.import_error:
             entry["import_error"] = self.import_error
@@ -232,6 +244,8 @@ class GradingState:
         if self.is_worker:
             return
         if self._fingerprint is not None:
+            from gradoracle import integrity
+
             self.tampering = integrity.changed_files(self._fingerprint, integrity.fingerprint())
         grading = self.impl_spec is not None
         if not grading and self.grade_json is None:

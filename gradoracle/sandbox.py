@@ -216,7 +216,13 @@ class SandboxedImplementation(Implementation):
         # One BLAS thread: the worker shares the machine with xdist and other
         # graders, and threaded BLAS would reserve memory under the AS limit.
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
-        env["PYTHONPATH"] = os.pathsep.join(p for p in [_project_root(), env.get("PYTHONPATH", "")] if p)
+        # A module named by --impl is imported as `python -c "import NAME"` would in
+        # the grader's folder: that folder, then PYTHONPATH made absolute (the
+        # worker runs in its own folder). A file submission gets its private copy's folder.
+        user_path = [os.path.abspath(p) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        if self._target == self.spec and not Path(self.spec).expanduser().exists():
+            user_path.insert(0, os.getcwd())
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([_project_root(), *user_path]))
         self._known_children = {pid for pid, parent, _ in _processes() if parent == os.getpid()}
         self._process = subprocess.Popen(
             [sys.executable, "-m", "gradoracle.worker", str(child_read), str(child_write)],

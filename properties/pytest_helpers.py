@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
+from gradoracle import profiles
 from reference import registry
 
 __all__ = [
@@ -28,11 +29,16 @@ __all__ = [
 ]
 
 
+# Hypothesis imports libcst when a property fails, and libcst trips a
+# deprecation in mypy_extensions: noise in every student's report, not theirs
+# to fix. Filtered on the suite's own properties only, never run-wide.
+_QUIET_WARNINGS = "ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning"
+
+
 def reduced_examples(fraction: float) -> settings:
-    """Settings running ``fraction`` of the active profile's examples (at least 5),
-    for properties that cost a numerical derivative per example."""
-    current = settings.default
-    return settings(current, max_examples=max(5, int(current.max_examples * fraction)))
+    """Settings running ``fraction`` of the selected gradoracle profile's examples
+    (at least 5), for properties that cost a numerical derivative per example."""
+    return profiles.settings_for(cost=1.0 / fraction)
 
 
 def prop(formula_id: str, claim: str, *, cost: float = 1.0) -> Callable[[Callable[..., Any]], Any]:
@@ -41,14 +47,20 @@ def prop(formula_id: str, claim: str, *, cost: float = 1.0) -> Callable[[Callabl
     ``claim`` is the invariant in plain words, as a student will read it in a
     failure. ``cost`` > 1 runs proportionally fewer examples (numerical
     derivatives are a hundred calls each). Apply it above ``@given``.
+
+    The property runs with the gradoracle profile selected when the run was
+    configured (:mod:`gradoracle.profiles`), as explicit settings of its own:
+    Hypothesis's default profile, which other projects' tests use, is left alone.
     """
 
     def decorate(test: Callable[..., Any]) -> Any:
-        if cost != 1.0:
-            test = reduced_examples(1.0 / cost)(test)
+        if not getattr(test, "_hypothesis_internal_settings_applied", False):
+            test = profiles.settings_for(cost=cost)(test)
+        test.gradoracle_cost = cost  # type: ignore[attr-defined]
         prop_record = registry.Property(formula_id, claim, test, test.__module__)
         registry.register_property(prop_record)
         test.gradoracle_property = prop_record  # type: ignore[attr-defined]
+        test = pytest.mark.filterwarnings(_QUIET_WARNINGS)(test)
         return pytest.mark.formula(formula_id, claim=claim)(test)
 
     return decorate

@@ -1,4 +1,9 @@
-"""``python -m reference --list`` prints the implemented formula IDs, one per line."""
+"""``python -m reference``: what the registry holds.
+
+- ``--list``: every implemented formula ID, one per line;
+- ``--properties``: every formula ID with its properties' claims;
+- ``--markdown``: the whole catalogue as Markdown (``> docs/catalogue.md``).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,25 @@ from reference.registry import all_formulas, ids, load_properties
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reference", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m reference", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--list", action="store_true", help="print every implemented formula ID")
     parser.add_argument(
         "--properties", action="store_true", help="print every formula ID with its properties' claims"
     )
+    parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the catalogue (contract, conventions, signatures, invariants, properties) as Markdown; "
+        "docs/catalogue.md is this output",
+    )
     args = parser.parse_args(argv)
+    if args.markdown:
+        from reference.catalogue import markdown
+
+        sys.stdout.write(markdown())
+        return 0
     if args.properties:
         load_properties()
         for entry in all_formulas():

@@ -1,5 +1,5 @@
 """A correct submission of all 73 catalogue formulas, in NumPy, written from
-``../shared/CATALOGUE.md`` alone (never from ``reference/``).
+the catalogue (``docs/catalogue.md``) alone (never from ``reference/``).
 
 It is one of the power benchmark's two correct submissions: the suite must
 accept every formula of it under every seed (a rejection is a false failure
