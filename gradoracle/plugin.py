@@ -199,7 +199,7 @@ class GradingState:
             known = self.assignment.formula_ids if self.assignment else registry.ids()
             unknown = [g for g in self.globs if not any(fnmatch.fnmatchcase(i, g) for i in known)]
             if unknown:
-                among = "the assignment's formulas" if self.assignment else "formula ID"
+                among = "formula of the assignment" if self.assignment else "formula ID"
                 raise pytest.UsageError(
                     f"--formula {' '.join(map(shlex.quote, unknown))} matches no {among}; "
                     "see `python -m reference --list`"
