@@ -171,6 +171,8 @@ class GradingState:
                     self._implementation = load_implementation(self.impl_spec, bindings=self.bindings())
             except SubmissionImportError as exc:
                 self.import_error = str(exc)
+            except seam.SubmissionFault as exc:  # it died or hung while being imported: its failure
+                self.import_error = f"the submission {self.impl_spec!r} could not be imported: it {exc}"
         return self._implementation
 
     def close_implementation(self) -> None:
@@ -230,10 +232,12 @@ class GradingState:
         claim = marker.kwargs.get("claim", "")
         entry: dict[str, Any] = {"formula": formula_id, "claim": claim, "test": item.name}
         if test_report.failed and call.when != "call":
-            # Setup and teardown run only the grader's fixtures, never the
-            # submission: their error is the grader's, and must not become a grade.
-            entry["grader_error"] = f"{item.nodeid}: error in {call.when}: {call.excinfo.typename if call.excinfo else '?'}"
-        if test_report.failed and call.excinfo is not None:
+            # Setup and teardown run only the grader's fixtures (a submission's
+            # import failure is caught there): their error is the grader's, is
+            # shown as pytest reports it, and must not become a grade.
+            kind = call.excinfo.typename if call.excinfo else "error"
+            entry["grader_error"] = f"{item.nodeid}: {kind} in {call.when}"
+        elif test_report.failed and call.excinfo is not None:
             text = report.failure_text(
                 formula_id=formula_id,
                 claim=claim,
