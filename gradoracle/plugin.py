@@ -273,6 +273,9 @@ class GradingState:
 
     # -- collecting verdicts (controller side; xdist forwards worker reports)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed and report.when not in ("setup", "call", "teardown"):
+            # xdist's report of a worker that crashed running a test: that test never ran.
+            self.grader_errors.append(f"{report.nodeid}: {str(report.longrepr).splitlines()[0][:200]}")
         for key, value in report.user_properties:
             if key == REPORT_KEY:
                 entry = json.loads(value)
@@ -295,14 +298,11 @@ class GradingState:
         grading = self.impl_spec is not None
         if not grading and self.grade_json is None:
             return
-        if exitstatus in _NO_GRADE_EXIT or self.grader_errors:
-            # Interrupted, an internal or usage error, nothing collected, a
-            # collection or fixture error: whatever ran is not a grade.
-            self.no_grade_reason = (
-                "; ".join(dict.fromkeys(self.grader_errors))[:2000]
-                or f"pytest stopped with exit status {int(exitstatus)} ({pytest.ExitCode(exitstatus).name})"
-            )
-            if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        reason = self._no_grade_reason(session, exitstatus)
+        if reason is not None:
+            # Whatever ran is not a grade: no results.json, and a non-zero exit.
+            self.no_grade_reason = reason
+            if session.exitstatus == pytest.ExitCode.OK or self.grader_errors:
                 session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
             return
         # Under xdist only the workers collect: the controller learns the
@@ -331,6 +331,15 @@ class GradingState:
         nothing_graded = bool(results) and (self.import_error is not None or not graded_any)
         if (nothing_graded or any(r.status == "failed" for r in results)) and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _no_grade_reason(self, session: pytest.Session, exitstatus: int) -> str | None:
+        if self.grader_errors:  # a collection or fixture error, a crashed xdist worker
+            return "; ".join(dict.fromkeys(self.grader_errors))[:2000]
+        if exitstatus in _NO_GRADE_EXIT:  # interrupted, an internal or usage error, nothing collected
+            return f"pytest stopped with exit status {int(exitstatus)} ({pytest.ExitCode(exitstatus).name})"
+        if session.shouldfail or session.shouldstop:
+            return f"the run stopped early ({session.shouldfail or session.shouldstop}), so not every property ran"
+        return None
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.close_implementation()

@@ -281,7 +281,7 @@ def results_document(
         f"of {len(shown)} formulas."
     )
     if len(shown) < len(results):
-        summary += f" {len(results) - len(shown)} more are shown later or not at all."
+        summary += f" {len(results) - len(shown)} more are hidden or shown after the due date."
     document: dict[str, Any] = {"score": score, "max_score": max_score}
     if execution_time is not None:
         document["execution_time"] = round(execution_time, 1)

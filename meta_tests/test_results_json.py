@@ -259,3 +259,28 @@ def test_a_stale_results_json_is_left_but_called_stale(tmp_path: Path) -> None:
     assert completed.returncode == pytest.ExitCode.NO_TESTS_COLLECTED
     assert results.read_text() == '{"score": 7}'  # not ours to delete
     assert "NOT this run's grade" in completed.stdout, completed.stdout[-3000:]
+
+
+def test_a_crashed_xdist_worker_writes_no_grade(tmp_path: Path) -> None:
+    # The crashed property never ran: the formula's other properties passing
+    # must not make it a pass.
+    (tmp_path / "conftest.py").write_text(
+        "import os, pytest\n\n@pytest.fixture(autouse=True)\ndef crash(request):\n"
+        "    if 'convex' in request.node.name:\n        os._exit(1)\n"
+    )
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "1", "--pyargs", "properties"]
+    command += ["--impl", str(REFERENCE_SUBMISSION), "--formula", "logistic.loss", "--grade-json", "results.json"]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path, env=grader_environment())
+    assert "crashed" in completed.stdout, completed.stdout[-3000:]
+    assert completed.returncode == pytest.ExitCode.INTERNAL_ERROR, completed.stdout[-3000:]
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_a_run_stopped_at_the_first_failure_writes_no_grade(tmp_path: Path) -> None:
+    (tmp_path / "zero.py").write_text("def logistic_loss(w, b, x, y):\n    return 0.0\n")
+    completed, results = grade(tmp_path, "--pyargs", "properties", "--impl", "zero.py", "--formula", "logistic.loss", "-x")
+    assert completed.returncode != 0 and not results.exists(), completed.stdout[-3000:]
+    assert "stopped early" in completed.stdout
+    # Without -x the same submission gets its grade.
+    completed, results = grade(tmp_path, "--pyargs", "properties", "--impl", "zero.py", "--formula", "logistic.loss")
+    assert completed.returncode == 1 and json.loads(results.read_text())["score"] == 0
