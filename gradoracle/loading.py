@@ -69,11 +69,15 @@ def _reordered(fn: Callable[..., Any], order: list[int]) -> Callable[..., Any]:
 def import_submission(spec: str) -> Any:
     """Import a submission given as a file path or an importable module name."""
     path = Path(spec).expanduser()
-    looks_like_path = spec.endswith(".py") or os.sep in spec or path.exists()
+    looks_like_path = spec.endswith((".py", ".ipynb")) or os.sep in spec or path.exists()
     try:
         if looks_like_path:
             if path.is_dir() and (path / "__init__.py").exists():
                 path = path / "__init__.py"
+            elif path.is_dir():
+                path = _chosen_in_folder(path)
+            if path.suffix == ".ipynb" and path.is_file():
+                return _import_notebook(path)
             if not path.is_file():
                 raise SubmissionImportError(f"no submission file at {spec!r}")
             digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
@@ -99,6 +103,37 @@ def import_submission(spec: str) -> Any:
         if isinstance(exc, KeyboardInterrupt):
             raise
         raise SubmissionImportError(f"the submission {spec!r} could not be imported: {_one_line(exc)}") from exc
+
+
+def _chosen_in_folder(folder: Path) -> Path:
+    """The file to grade in a folder submission that is not a package
+    (the rule lives in :mod:`gradoracle.classroom`, shared with grade-all)."""
+    from gradoracle.classroom import NotASubmission, choose_in_folder
+
+    try:
+        return choose_in_folder(folder)
+    except NotASubmission as exc:
+        raise SubmissionImportError(f"{folder.name} is not a submission: {exc}") from None
+
+
+def _import_notebook(path: Path) -> Any:
+    """A notebook's imports and definitions as a module (see :mod:`gradoracle.notebook`)."""
+    import types
+
+    from gradoracle.notebook import NotebookError, load_notebook
+
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    module = types.ModuleType(f"gradoracle_submission_{digest}")
+    module.__file__ = str(path)
+    sys.modules[module.__name__] = module
+    sys.path.insert(0, str(path.parent.resolve()))  # its own helper modules, as for a .py file
+    try:
+        load_notebook(path, module)
+    except NotebookError as exc:
+        raise SubmissionImportError(str(exc)) from None
+    finally:
+        sys.path.remove(str(path.parent.resolve()))
+    return module
 
 
 def _one_line(exc: BaseException) -> str:

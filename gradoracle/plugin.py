@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from gradoracle import integrity, profiles, report, seam
+from gradoracle import classroom, integrity, profiles, report, seam
 from gradoracle.submission import Implementation, SubmissionImportError, load_implementation
 
 REPORT_KEY = "gradoracle"
@@ -242,8 +242,10 @@ class GradingState:
         results = self.verdicts.results(formulas, import_error=self.import_error)
         if self.tampering:
             results = report.mark_tampering(results, self.tampering)
+        # How the submission was read (a notebook's skipped statements), once it imported.
+        self.notes = classroom.submission_notes(self.impl_spec) if self.import_error is None else ""
         if self.grade_json:
-            report.write_results_json(self.grade_json, results, import_error=self.import_error)
+            report.write_results_json(self.grade_json, results, import_error=self.import_error, notes=self.notes)
         self.results = results
         graded_any = any(r.status != "missing" for r in results)
         nothing_graded = bool(results) and (self.import_error is not None or not graded_any)
@@ -261,6 +263,8 @@ class GradingState:
         terminalreporter.write_line(
             report.render_text(results, impl=self.impl_spec or "reference", import_error=self.import_error)
         )
+        if getattr(self, "notes", ""):
+            terminalreporter.write_line(self.notes)
         if self.grade_json:
             terminalreporter.write_line(f"results.json written to {os.path.abspath(self.grade_json)}")
 

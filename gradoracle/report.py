@@ -188,7 +188,9 @@ def import_error_of(document: dict[str, Any]) -> str | None:
     return first_line.removeprefix(prefix) if first_line.startswith(prefix) else None
 
 
-def results_document(results: list[FormulaResult], *, import_error: str | None = None) -> dict[str, Any]:
+def results_document(
+    results: list[FormulaResult], *, import_error: str | None = None, notes: str = ""
+) -> dict[str, Any]:
     score = sum(r.score for r in results)
     max_score = sum(r.max_score for r in results)
     counts = {s: sum(r.status == s for r in results) for s in ("passed", "failed", "missing")}
@@ -201,16 +203,19 @@ def results_document(results: list[FormulaResult], *, import_error: str | None =
         "max_score": max_score,
         # Gradescope shows the top-level output above the tests: a student whose
         # file does not import must read why there, not in 73 identical lines.
-        "output": f"{IMPORT_FAILED}: {import_error}\n{summary}" if import_error else summary,
+        "output": (f"{IMPORT_FAILED}: {import_error}\n{summary}" if import_error else summary)
+        + (f"\n\n{notes}" if notes else ""),  # e.g. what of a notebook was skipped
         "tests": [r.as_gradescope_test() for r in results],
     }
 
 
-def write_results_json(path: str, results: list[FormulaResult], *, import_error: str | None = None) -> None:
+def write_results_json(
+    path: str, results: list[FormulaResult], *, import_error: str | None = None, notes: str = ""
+) -> None:
     target = Path(path)
     if target.parent and not target.parent.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-    document = results_document(results, import_error=import_error)
+    document = results_document(results, import_error=import_error, notes=notes)
     target.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
 
 
