@@ -12,11 +12,13 @@ import fnmatch
 import json
 import os
 import shlex
+import time
 from typing import Any
 
 import pytest
 
 from gradoracle import classroom, integrity, profiles, report, seam
+from gradoracle.assignment import Assignment, AssignmentError, load_assignment
 from gradoracle.submission import Implementation, SubmissionImportError, load_implementation
 
 REPORT_KEY = "gradoracle"
@@ -68,6 +70,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "project must be readable by it",
     )
     group.addoption(
+        "--assignment",
+        dest="gradoracle_assignment",
+        metavar="FILE",
+        default=None,
+        help="an assignment file (TOML): grade only its formulas, with its points, Gradescope "
+        "visibility, partial credit and the students' own function names and argument order",
+    )
+    group.addoption(
         "--grade-json",
         dest="gradoracle_grade_json",
         metavar="PATH",
@@ -87,12 +97,26 @@ def pytest_configure(config: pytest.Config) -> None:
     chosen = config.getoption("hypothesis_profile", default=None)
     if chosen is None or chosen in profiles.PROFILES:
         profiles.load(chosen or ("grading" if config.getoption("gradoracle_impl") else "ci"))
-    state = GradingState(config)
+    assignment_file = config.getoption("gradoracle_assignment", default=None)
+    try:
+        # Checked before anything runs: an instructor's typo is a usage error, never a grade.
+        assignment = load_assignment(assignment_file) if assignment_file else None
+    except AssignmentError as exc:
+        raise pytest.UsageError(f"the assignment file is not usable:\n{exc}") from None
+    state = GradingState(config, assignment)
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "gradoracle-state")
 
 
 STATE_KEY = pytest.StashKey["GradingState"]()
+
+# pytest's exit statuses after which nothing it ran is a grade.
+_NO_GRADE_EXIT = {
+    pytest.ExitCode.INTERRUPTED,
+    pytest.ExitCode.INTERNAL_ERROR,
+    pytest.ExitCode.USAGE_ERROR,
+    pytest.ExitCode.NO_TESTS_COLLECTED,
+}
 
 
 def _state(config: pytest.Config) -> "GradingState":
@@ -102,8 +126,13 @@ def _state(config: pytest.Config) -> "GradingState":
 class GradingState:
     """Everything the plugin knows about the current run."""
 
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, config: pytest.Config, assignment: Assignment | None = None) -> None:
         self.config = config
+        self.assignment = assignment
+        self.started = time.monotonic()
+        # Reasons this run cannot give a grade (a collection error, a fixture
+        # error): the grader's problem, so no results.json is written.
+        self.grader_errors: list[str] = []
         self.impl_spec: str | None = config.getoption("gradoracle_impl")
         self.globs: list[str] = config.getoption("gradoracle_formulas")
         self.grade_json: str | None = config.getoption("gradoracle_grade_json")
@@ -135,9 +164,11 @@ class GradingState:
                         call_seconds=self.config.getoption("gradoracle_call_timeout"),
                         user=self.config.getoption("gradoracle_sandbox_user"),
                     )
-                    self._implementation = SandboxedImplementation(self.impl_spec, limits)  # type: ignore[arg-type]
+                    self._implementation = SandboxedImplementation(
+                        self.impl_spec, limits, bindings=self.bindings()  # type: ignore[arg-type]
+                    )
                 else:
-                    self._implementation = load_implementation(self.impl_spec)
+                    self._implementation = load_implementation(self.impl_spec, bindings=self.bindings())
             except SubmissionImportError as exc:
                 self.import_error = str(exc)
         return self._implementation
@@ -147,26 +178,37 @@ class GradingState:
         if callable(close):
             close()
 
+    def bindings(self) -> dict[str, dict[str, Any]] | None:
+        return self.assignment.bindings() if self.assignment else None
+
     # -- selection ---------------------------------------------------------
     def wanted(self, formula_id: str) -> bool:
+        # An assignment grades only its formulas; --formula narrows that further.
+        if self.assignment is not None and formula_id not in self.assignment.formulas:
+            return False
         return not self.globs or any(fnmatch.fnmatchcase(formula_id, g) for g in self.globs)
+
+    def selecting(self) -> bool:
+        return bool(self.globs) or self.assignment is not None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         from reference import registry
 
         if self.globs:
-            unknown = [g for g in self.globs if not any(fnmatch.fnmatchcase(i, g) for i in registry.ids())]
+            known = self.assignment.formula_ids if self.assignment else registry.ids()
+            unknown = [g for g in self.globs if not any(fnmatch.fnmatchcase(i, g) for i in known)]
             if unknown:
+                among = "the assignment's formulas" if self.assignment else "formula ID"
                 raise pytest.UsageError(
-                    f"--formula {' '.join(map(shlex.quote, unknown))} matches no formula ID; "
+                    f"--formula {' '.join(map(shlex.quote, unknown))} matches no {among}; "
                     "see `python -m reference --list`"
                 )
         keep, drop = [], []
         for item in items:
             marker = item.get_closest_marker("formula")
             if marker is None:
-                (drop if self.globs else keep).append(item)
+                (drop if self.selecting() else keep).append(item)
             elif self.wanted(marker.args[0]):
                 keep.append(item)
             else:
@@ -187,6 +229,10 @@ class GradingState:
         formula_id = marker.args[0]
         claim = marker.kwargs.get("claim", "")
         entry: dict[str, Any] = {"formula": formula_id, "claim": claim, "test": item.name}
+        if test_report.failed and call.when != "call":
+            # Setup and teardown run only the grader's fixtures, never the
+            # submission: their error is the grader's, and must not become a grade.
+            entry["grader_error"] = f"{item.nodeid}: error in {call.when}: {call.excinfo.typename if call.excinfo else '?'}"
         if test_report.failed and call.excinfo is not None:
             text = report.failure_text(
                 formula_id=formula_id,
@@ -206,9 +252,12 @@ class GradingState:
         test_report.user_properties.append((REPORT_KEY, json.dumps(entry)))
 
     def reproduce_command(self, formula_id: str, test_name: str) -> str:
+        # Only names the student knows: their own file, never the grader's paths.
         words = ["pytest", "--pyargs", "properties"]
         if self.impl_spec:
-            words += ["--impl", self.impl_spec]
+            words += ["--impl", report.submission_name(self.impl_spec)]
+        if self.assignment is not None and self.assignment.source and self.assignment.entry(formula_id).binding:
+            words += ["--assignment", self.assignment.source.name]
         words += ["--formula", formula_id, "-k", test_name.split("[")[0]]
         profile = self.config.getoption("hypothesis_profile", default=None)
         if profile:
@@ -224,7 +273,13 @@ class GradingState:
             if key == REPORT_KEY:
                 entry = json.loads(value)
                 self.import_error = entry.get("import_error") or self.import_error
+                if entry.get("grader_error"):
+                    self.grader_errors.append(entry["grader_error"])
                 self.verdicts.record(entry, outcome=report.outcome, when=report.when)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.grader_errors.append(f"{report.nodeid or 'collection'}: collection error")
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         # Workers first: no submission code may still run when the report is written.
@@ -236,16 +291,40 @@ class GradingState:
         grading = self.impl_spec is not None
         if not grading and self.grade_json is None:
             return
+        if exitstatus in _NO_GRADE_EXIT or self.grader_errors:
+            # Interrupted, an internal or usage error, nothing collected, a
+            # collection or fixture error: whatever ran is not a grade.
+            self.no_grade_reason = (
+                "; ".join(dict.fromkeys(self.grader_errors))[:2000]
+                or f"pytest stopped with exit status {int(exitstatus)} ({pytest.ExitCode(exitstatus).name})"
+            )
+            if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+            return
         # Under xdist only the workers collect: the controller learns the
         # selected formulas from their reports.
         formulas = sorted(set(self.selected_formulas) | set(self.verdicts.by_formula))
         results = self.verdicts.results(formulas, import_error=self.import_error)
+        if self.assignment is not None:
+            results = report.apply_assignment(
+                results,
+                {f: (e.points, e.visibility) for f, e in self.assignment.formulas.items()},
+                partial_credit=self.assignment.partial_credit,
+            )
         if self.tampering:
             results = report.mark_tampering(results, self.tampering)
+        results = report.without_grader_paths(results, submission=self.impl_spec)
+        import_error = report.strip_grader_paths(self.import_error, submission=self.impl_spec)
         # How the submission was read (a notebook's skipped statements), once it imported.
         self.notes = classroom.submission_notes(self.impl_spec) if self.import_error is None else ""
         if self.grade_json:
-            report.write_results_json(self.grade_json, results, import_error=self.import_error, notes=self.notes)
+            report.write_results_json(
+                self.grade_json,
+                results,
+                import_error=import_error,
+                execution_time=time.monotonic() - self.started,
+                notes=self.notes,
+            )
         self.results = results
         graded_any = any(r.status != "missing" for r in results)
         nothing_graded = bool(results) and (self.import_error is not None or not graded_any)
@@ -256,6 +335,20 @@ class GradingState:
         self.close_implementation()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        reason = getattr(self, "no_grade_reason", None)
+        if reason is not None and not self.is_worker:
+            terminalreporter.write_sep("=", "gradoracle: no grade")
+            terminalreporter.write_line(
+                f"No grade was given: the grader could not run properly ({reason}). "
+                "This is a problem on the grader's side, not the submission's."
+            )
+            if self.grade_json:
+                stale = " (a results.json from an earlier run is there: it is NOT this run's grade)"
+                terminalreporter.write_line(
+                    f"results.json not written to {self.grade_json}"
+                    + (stale if os.path.exists(self.grade_json) else "")
+                )
+            return
         results = getattr(self, "results", None)
         if results is None or self.is_worker:
             return
@@ -290,6 +383,9 @@ def subject(request: pytest.FixtureRequest, impl: Implementation) -> Any:
         raise pytest.UsageError(f"{request.node.nodeid} uses `subject` but has no formula marker")
     formula_id = marker.args[0]
     if not impl.provides(formula_id):
+        assignment = _state(request.config).assignment
+        if assignment is not None and assignment.entry(formula_id).function:
+            pytest.skip(f"missing: the submission has no {assignment.entry(formula_id).expected_function()}")
         pytest.skip(
             f"missing: the submission provides neither FORMULAS[{formula_id!r}] "
             f"nor a function {formula_id.replace('.', '_')}"

@@ -9,15 +9,21 @@ passed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 __all__ = [
     "Verdicts",
     "FormulaResult",
+    "apply_assignment",
+    "strip_grader_paths",
+    "submission_name",
+    "without_grader_paths",
     "import_error_of",
     "failure_text",
     "mark_tampering",
@@ -38,6 +44,7 @@ class FormulaResult:
     properties_total: int = 0
     score: float = 0.0
     max_score: float = 1.0
+    visibility: str = "visible"  # Gradescope's: visible, hidden, after_due_date, after_published
 
     def as_gradescope_test(self) -> dict[str, Any]:
         return {
@@ -45,6 +52,7 @@ class FormulaResult:
             "score": self.score,
             "max_score": self.max_score,
             "status": "passed" if self.status == "passed" else "failed",
+            "visibility": self.visibility,
             "output": self.output,
         }
 
@@ -169,9 +177,73 @@ def mark_tampering(results: list[FormulaResult], files: list[str]) -> list[Formu
         "cannot be trusted and is withheld (all formulas failed):\n" + listing
     )
     return [
-        FormulaResult(r.name, "failed", text, 0, r.properties_total, score=0.0, max_score=r.max_score)
+        FormulaResult(
+            r.name, "failed", text, 0, r.properties_total, score=0.0, max_score=r.max_score, visibility=r.visibility
+        )
         for r in results
     ]
+
+
+def apply_assignment(
+    results: list[FormulaResult], weights: Mapping[str, tuple[float, str]], *, partial_credit: bool = False
+) -> list[FormulaResult]:
+    """Points and visibility from an assignment: ``weights[formula] = (points,
+    visibility)``. All or nothing by default; with ``partial_credit`` a formula
+    scores ``points × (properties that hold / properties)``. A missing formula
+    scores 0 either way."""
+    out = []
+    for r in results:
+        points, visibility = weights.get(r.name, (1.0, "visible"))
+        if r.status == "passed":
+            score = points
+        elif partial_credit and r.status == "failed" and r.properties_total:
+            score = round(points * r.properties_passed / r.properties_total, 6)
+        else:
+            score = 0.0
+        out.append(dataclasses.replace(r, score=float(score), max_score=float(points), visibility=visibility))
+    return out
+
+
+# -- no grader paths in what a student reads ---------------------------------------------
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.~/-])/(?:[\w.+@-]+/)+([\w.+@-]+)")
+
+
+def submission_name(spec: str) -> str:
+    """How a student names their own submission: the file or folder name of a
+    path, or a module name as given."""
+    looks_like_path = spec.endswith(".py") or os.sep in spec or os.path.exists(spec)
+    return Path(spec.rstrip(os.sep)).name if looks_like_path else spec
+
+
+def _grader_roots(submission: str | None) -> list[tuple[str, str]]:
+    """(absolute prefix, replacement) pairs, longest first: the submission's own
+    folder becomes nothing (its files keep their names), every other place on
+    the grader's disk loses its folders."""
+    pairs: list[tuple[str, str]] = []
+    if submission:
+        looks_like_path = submission.endswith(".py") or os.sep in submission or os.path.exists(submission)
+        if looks_like_path:
+            folder = Path(submission.rstrip(os.sep)).parent
+            for variant in {str(folder.absolute()), str(folder.resolve())}:
+                if variant != os.sep:
+                    pairs.append((variant.rstrip(os.sep) + os.sep, ""))
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+def strip_grader_paths(text: str | None, *, submission: str | None = None) -> str | None:
+    """``text`` without the grader's absolute paths: the submission's folder is
+    removed (``/srv/class/alice/hw2.py`` reads ``hw2.py``), and any other
+    absolute path keeps only its last part (``.../loading.py``)."""
+    if text is None:
+        return None
+    for prefix, replacement in _grader_roots(submission):
+        text = text.replace(prefix, replacement)
+    return _ABSOLUTE_PATH.sub(lambda m: ".../" + m.group(1), text)
+
+
+def without_grader_paths(results: list[FormulaResult], *, submission: str | None = None) -> list[FormulaResult]:
+    return [dataclasses.replace(r, output=strip_grader_paths(r.output, submission=submission) or "") for r in results]
 
 
 # -- rendering --------------------------------------------------------------------
@@ -189,34 +261,66 @@ def import_error_of(document: dict[str, Any]) -> str | None:
 
 
 def results_document(
-    results: list[FormulaResult], *, import_error: str | None = None, notes: str = ""
+    results: list[FormulaResult],
+    *,
+    import_error: str | None = None,
+    execution_time: float | None = None,
+    notes: str = "",
 ) -> dict[str, Any]:
+    """Gradescope's results.json (https://gradescope-autograders.readthedocs.io/en/latest/specs/):
+    top-level ``score``, ``execution_time`` (seconds), ``output``,
+    ``visibility``, ``stdout_visibility`` and ``tests``; ``max_score`` is ours
+    (Gradescope ignores it) for gradebooks."""
     score = sum(r.score for r in results)
     max_score = sum(r.max_score for r in results)
-    counts = {s: sum(r.status == s for r in results) for s in ("passed", "failed", "missing")}
+    # The top-level output is shown with the score, so it counts only the
+    # formulas a student may see now: it must not reveal a hidden one's outcome.
+    shown = [r for r in results if r.visibility == "visible"]
+    counts = {s: sum(r.status == s for r in shown) for s in ("passed", "failed", "missing")}
     summary = (
         f"{counts['passed']} passed, {counts['failed']} failed, {counts['missing']} missing "
-        f"of {len(results)} formulas."
+        f"of {len(shown)} formulas."
     )
-    return {
-        "score": score,
-        "max_score": max_score,
-        # Gradescope shows the top-level output above the tests: a student whose
-        # file does not import must read why there, not in 73 identical lines.
-        "output": (f"{IMPORT_FAILED}: {import_error}\n{summary}" if import_error else summary)
-        + (f"\n\n{notes}" if notes else ""),  # e.g. what of a notebook was skipped
-        "tests": [r.as_gradescope_test() for r in results],
-    }
+    if len(shown) < len(results):
+        summary += f" {len(results) - len(shown)} more are shown later or not at all."
+    document: dict[str, Any] = {"score": score, "max_score": max_score}
+    if execution_time is not None:
+        document["execution_time"] = round(execution_time, 1)
+    document.update(
+        {
+            # Gradescope shows the top-level output above the tests: a student whose
+            # file does not import must read why there, not in 73 identical lines.
+            "output": (f"{IMPORT_FAILED}: {import_error}\n{summary}" if import_error else summary)
+            + (f"\n\n{notes}" if notes else ""),  # e.g. what of a notebook was skipped
+            "visibility": "visible",
+            # The grader's console shows every formula's failure, hidden ones too.
+            "stdout_visibility": "hidden",
+            "tests": [r.as_gradescope_test() for r in results],
+        }
+    )
+    return document
 
 
 def write_results_json(
-    path: str, results: list[FormulaResult], *, import_error: str | None = None, notes: str = ""
+    path: str,
+    results: list[FormulaResult],
+    *,
+    import_error: str | None = None,
+    execution_time: float | None = None,
+    notes: str = "",
 ) -> None:
     target = Path(path)
     if target.parent and not target.parent.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-    document = results_document(results, import_error=import_error, notes=notes)
-    target.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
+    document = results_document(results, import_error=import_error, execution_time=execution_time, notes=notes)
+    # Written whole, then renamed: a reader never sees half a grade.
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def render_text(results: list[FormulaResult], *, impl: str, import_error: str | None = None) -> str:
