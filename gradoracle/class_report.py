@@ -90,7 +90,7 @@ def formula_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _histogram_svg(counts: list[int]) -> str:
-    width, height, left, bottom, top = 640, 220, 36, 34, 14
+    width, height, left, bottom, top = 640, 236, 36, 34, 30
     plot_w, plot_h = width - left - 10, height - bottom - top
     peak = max(counts) or 1
     bar_w = plot_w / len(counts)
@@ -108,7 +108,7 @@ def _histogram_svg(counts: list[int]) -> str:
         if count:
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h - h - 3:.1f}" text-anchor="middle">{count}</text>')
         parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle">{label}</text>')
-    parts.append(f'<text x="4" y="{top + 10}">students</text>')
+    parts.append('<text x="4" y="12">submissions</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -196,7 +196,7 @@ def render(book: dict[str, Any]) -> str:
     else:
         out.append("<p>No submission was graded.</p>")
 
-    out.append("<h2>Not graded</h2>")
+    out.append("<h2>Not graded, or scored 0 without running</h2>")
     trouble = unresolved + not_imported
     if trouble:
         out.append('<table id="not-graded"><thead><tr><th>entry</th><th>why</th></tr></thead><tbody>')

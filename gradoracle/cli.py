@@ -99,8 +99,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check_assignment(parser: argparse.ArgumentParser, assignment: Path | None) -> None:
-    if assignment is not None and not assignment.is_file():
-        parser.error(f"--assignment {assignment}: no such file")
+    """Every name in the assignment is checked before anything is graded."""
+    if assignment is None:
+        return
+    from gradoracle.assignment import AssignmentError, load_assignment
+
+    try:
+        load_assignment(assignment)
+    except AssignmentError as exc:
+        parser.exit(2, f"gradoracle: {exc}\n")
+    except OSError as exc:
+        parser.error(f"--assignment {assignment}: {exc.strerror or exc}")
 
 
 def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]) -> int:

@@ -307,7 +307,7 @@ def read_notebook(path: str | Path) -> NotebookProgram:
                     program.skipped.append(f"cell {number}, line {node.lineno}: {reason} ({snippet})")
         for node in kept:
             bound |= _bound_by(node)
-            if not isinstance(node, (ast.Import, ast.ImportFrom, ast.Pass)):
+            if not isinstance(node, (ast.Import, ast.ImportFrom, ast.Pass, ast.Try)):
                 program.defined.extend(sorted(_bound_by(node) - set(program.defined)))
         if kept:
             program.cells.append(KeptCell(number, ast.Module(body=kept, type_ignores=[]), text))
