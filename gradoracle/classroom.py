@@ -261,6 +261,34 @@ class _Progress:
 
 PROGRESS_PREFIX = "gradoracle-progress: "
 
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+_RUNNING_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _stop_running() -> None:
+    """Kill every grading process still running (grade-all was interrupted)."""
+    with _RUNNING_LOCK:
+        _STOPPING.set()
+        running = list(_RUNNING)
+    for process in running:
+        _kill_group(process)
+
+
+def _grade_one_safely(entry: Entry, out: Path, **options: Any) -> Row:
+    """A row whatever happens: an unexpected error here is the grader's, and says so."""
+    try:
+        return _grade_one(entry, out, **options)
+    except Exception as exc:  # noqa: BLE001 - reported as the grader's failure, never a grade
+        return Row(entry.name, entry.path.name, "not_graded", f"the grader failed: {type(exc).__name__}: {exc}")
+
 
 def _grade_one(
     entry: Entry,
@@ -285,10 +313,16 @@ def _grade_one(
     last_said = [began]
     captured: list[bytes] = []
     size = [0]
+    # A session of its own, so a timeout can kill it with everything it started;
+    # grade_all kills the running ones itself on Ctrl-C (see _stop_running).
     process = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         cwd=folder, start_new_session=True,
     )
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
+        if _STOPPING.is_set():  # grade-all was interrupted while this one started
+            _kill_group(process)
 
     def read() -> None:
         assert process.stdout is not None
@@ -308,14 +342,15 @@ def _grade_one(
     reader.start()
     timed_out = False
     try:
-        returncode = process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
         try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        returncode = process.wait()
+            returncode = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(process)
+            returncode = process.wait()
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(process)
     reader.join(timeout=10)
     seconds = time.monotonic() - began
     text = b"".join(captured)
@@ -357,7 +392,8 @@ def grade_all(
     and ``report.html``. Paths may be relative to the current folder."""
     folder = Path(folder).absolute()
     out = Path(out).absolute()
-    everyone = find_submissions(folder)
+    # An output folder inside the class folder is not a student's entry.
+    everyone = [e for e in find_submissions(folder) if e.path != out]
     entries = shard.picks(everyone) if shard else everyone
     out.mkdir(parents=True, exist_ok=True)
     progress = _Progress(log, len(entries), progress_interval)
@@ -366,14 +402,20 @@ def grade_all(
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [
             pool.submit(
-                _grade_one, e, out, formulas=formulas, extra=extra, timeout=timeout, assignment=assignment, progress=progress
+                _grade_one_safely, e, out, formulas=formulas, extra=extra, timeout=timeout, assignment=assignment, progress=progress
             )
             for e in entries
         ]
-        for future in as_completed(futures):
-            row = future.result()
-            rows.append(row)
-            progress.finished(row)
+        try:
+            for future in as_completed(futures):
+                row = future.result()
+                rows.append(row)
+                progress.finished(row)
+        except BaseException:  # Ctrl-C: no grading process may outlive grade-all
+            for future in futures:
+                future.cancel()
+            _stop_running()
+            raise
     rows.sort(key=lambda r: r.name)
     book = {
         "format": GRADEBOOK_FORMAT,

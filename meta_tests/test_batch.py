@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -289,3 +290,56 @@ def test_merge_refuses_an_inconsistent_set_of_slices(sharded_class: Path, slices
     completed = _gradoracle("merge", *slices, "--out", "merged_bad", cwd=base)
     assert completed.returncode == 2 and message in completed.stderr, completed.stderr
     assert not (base / "merged_bad" / "gradebook.csv").exists()
+
+
+def test_an_output_folder_inside_the_class_folder_is_not_an_entry(tmp_path: Path) -> None:
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "notes.txt").write_text("x")
+    for _ in range(2):  # the second run finds grades/ already there
+        completed = _gradoracle("grade-all", "class", "--out", "class/grades", cwd=tmp_path)
+        assert completed.returncode == 0, completed.stderr
+        assert sorted(_gradebook(tmp_path / "class" / "grades")) == ["notes"]
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_interrupting_grade_all_stops_every_grading_process(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    (tmp_path / "class").mkdir()
+    for name in ("a", "b"):
+        shutil.copy(EXAMPLES / "student_submission.py", tmp_path / "class" / f"{name}.py")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gradoracle.cli", "grade-all", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "-j", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=grader_environment(),
+    )
+    marker = str(tmp_path / "class" / "a.py")
+    try:
+        deadline = time.monotonic() + 60
+        while not _processes_mentioning(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _processes_mentioning(marker), "grade-all never started grading"
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        deadline = time.monotonic() + 10
+        while _processes_mentioning(str(tmp_path / "class")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _processes_mentioning(str(tmp_path / "class")) == []
+    finally:  # on failure, leave nothing running
+        process.kill()
+        for pid in _processes_mentioning(str(tmp_path / "class")):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
