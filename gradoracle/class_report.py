@@ -160,8 +160,11 @@ def render(book: dict[str, Any]) -> str:
     out.append(f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>")
     out.append(f"<h1>{_e(title)}</h1>")
     settings = book.get("settings", {})
-    chosen = ", ".join(settings.get("formulas") or []) or "every selected formula"
-    out.append(f'<p class="lead">{len(rows)} entries in the class folder; formulas: {_e(chosen)}.</p>')
+    chosen = ", ".join(settings.get("formulas") or []) or "every formula"
+    assignment = settings.get("assignment")
+    if assignment:
+        chosen = f"assignment {assignment['name']} ({assignment['formulas']} formulas)"
+    out.append(f'<p class="lead">{len(rows)} entries in the class folder; graded on {_e(chosen)}.</p>')
     cards = [
         ("entries", len(rows), "rows"),
         ("graded", len(graded), "graded"),

@@ -432,8 +432,14 @@ def grade_all(
 
 def _settings(formulas: list[str], assignment: Path | None) -> dict[str, Any]:
     """What makes two slices' grades comparable: the same formulas, the same assignment file."""
-    digest = hashlib.sha256(Path(assignment).read_bytes()).hexdigest() if assignment else None
-    return {"formulas": sorted(formulas), "assignment_sha256": digest}
+    settings: dict[str, Any] = {"formulas": sorted(formulas), "assignment_sha256": None}
+    if assignment:
+        from gradoracle.assignment import load_assignment
+
+        settings["assignment_sha256"] = hashlib.sha256(Path(assignment).read_bytes()).hexdigest()
+        loaded = load_assignment(assignment)
+        settings["assignment"] = {"name": loaded.name, "formulas": len(loaded.formula_ids)}
+    return settings
 
 
 def write_outputs(out: Path, book: dict[str, Any]) -> None:
