@@ -272,7 +272,10 @@ def load_assignment(path: str | Path) -> Assignment:
     entries: dict[str, FormulaEntry] = {}
     known = registry.ids()
     if formulas is None or (isinstance(formulas, dict) and not formulas):
-        check.problem(where.table("formulas"), 'the assignment lists no formulas: add [formulas."family.name"] tables')
+        if not check.problems:  # else a typo (say [formula."x"]) is the reason, already reported
+            check.problem(
+                where.table("formulas"), 'the assignment lists no formulas: add [formulas."family.name"] tables'
+            )
     elif not isinstance(formulas, dict):
         check.problem(where.key((), "formulas"), "formulas must be a table of formula tables")
     else:

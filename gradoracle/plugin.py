@@ -171,6 +171,8 @@ class GradingState:
                     self._implementation = load_implementation(self.impl_spec, bindings=self.bindings())
             except SubmissionImportError as exc:
                 self.import_error = str(exc)
+            except seam.SubmissionFault as exc:  # it died or hung while being imported: its failure
+                self.import_error = f"the submission {self.impl_spec!r} could not be imported: it {exc}"
         return self._implementation
 
     def close_implementation(self) -> None:
@@ -199,7 +201,7 @@ class GradingState:
             known = self.assignment.formula_ids if self.assignment else registry.ids()
             unknown = [g for g in self.globs if not any(fnmatch.fnmatchcase(i, g) for i in known)]
             if unknown:
-                among = "the assignment's formulas" if self.assignment else "formula ID"
+                among = "formula of the assignment" if self.assignment else "formula ID"
                 raise pytest.UsageError(
                     f"--formula {' '.join(map(shlex.quote, unknown))} matches no {among}; "
                     "see `python -m reference --list`"
@@ -230,10 +232,12 @@ class GradingState:
         claim = marker.kwargs.get("claim", "")
         entry: dict[str, Any] = {"formula": formula_id, "claim": claim, "test": item.name}
         if test_report.failed and call.when != "call":
-            # Setup and teardown run only the grader's fixtures, never the
-            # submission: their error is the grader's, and must not become a grade.
-            entry["grader_error"] = f"{item.nodeid}: error in {call.when}: {call.excinfo.typename if call.excinfo else '?'}"
-        if test_report.failed and call.excinfo is not None:
+            # Setup and teardown run only the grader's fixtures (a submission's
+            # import failure is caught there): their error is the grader's, is
+            # shown as pytest reports it, and must not become a grade.
+            kind = call.excinfo.typename if call.excinfo else "error"
+            entry["grader_error"] = f"{item.nodeid}: {kind} in {call.when}"
+        elif test_report.failed and call.excinfo is not None:
             text = report.failure_text(
                 formula_id=formula_id,
                 claim=claim,
@@ -269,6 +273,9 @@ class GradingState:
 
     # -- collecting verdicts (controller side; xdist forwards worker reports)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed and report.when not in ("setup", "call", "teardown"):
+            # xdist's report of a worker that crashed running a test: that test never ran.
+            self.grader_errors.append(f"{report.nodeid}: {str(report.longrepr).splitlines()[0][:200]}")
         for key, value in report.user_properties:
             if key == REPORT_KEY:
                 entry = json.loads(value)
@@ -291,14 +298,11 @@ class GradingState:
         grading = self.impl_spec is not None
         if not grading and self.grade_json is None:
             return
-        if exitstatus in _NO_GRADE_EXIT or self.grader_errors:
-            # Interrupted, an internal or usage error, nothing collected, a
-            # collection or fixture error: whatever ran is not a grade.
-            self.no_grade_reason = (
-                "; ".join(dict.fromkeys(self.grader_errors))[:2000]
-                or f"pytest stopped with exit status {int(exitstatus)} ({pytest.ExitCode(exitstatus).name})"
-            )
-            if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        reason = self._no_grade_reason(session, exitstatus)
+        if reason is not None:
+            # Whatever ran is not a grade: no results.json, and a non-zero exit.
+            self.no_grade_reason = reason
+            if session.exitstatus == pytest.ExitCode.OK or self.grader_errors:
                 session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
             return
         # Under xdist only the workers collect: the controller learns the
@@ -330,6 +334,15 @@ class GradingState:
         nothing_graded = bool(results) and (self.import_error is not None or not graded_any)
         if (nothing_graded or any(r.status == "failed" for r in results)) and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _no_grade_reason(self, session: pytest.Session, exitstatus: int) -> str | None:
+        if self.grader_errors:  # a collection or fixture error, a crashed xdist worker
+            return "; ".join(dict.fromkeys(self.grader_errors))[:2000]
+        if exitstatus in _NO_GRADE_EXIT:  # interrupted, an internal or usage error, nothing collected
+            return f"pytest stopped with exit status {int(exitstatus)} ({pytest.ExitCode(exitstatus).name})"
+        if session.shouldfail or session.shouldstop:
+            return f"the run stopped early ({session.shouldfail or session.shouldstop}), so not every property ran"
+        return None
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.close_implementation()

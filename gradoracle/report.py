@@ -233,13 +233,16 @@ def _grader_roots(submission: str | None) -> list[tuple[str, str]]:
 
 def strip_grader_paths(text: str | None, *, submission: str | None = None) -> str | None:
     """``text`` without the grader's absolute paths: the submission's folder is
-    removed (``/srv/class/alice/hw2.py`` reads ``hw2.py``), and any other
-    absolute path keeps only its last part (``.../loading.py``)."""
+    removed (``/srv/class/alice/hw2.py`` reads ``hw2.py``, and so does the
+    sandbox's private copy of it), and any other absolute path keeps only its
+    last part (``.../loading.py``)."""
     if text is None:
         return None
     for prefix, replacement in _grader_roots(submission):
         text = text.replace(prefix, replacement)
-    return _ABSOLUTE_PATH.sub(lambda m: ".../" + m.group(1), text)
+    # The sandbox runs a private copy of the submission: its file is the student's.
+    own = submission_name(submission) if submission else None
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(1) if m.group(1) == own else ".../" + m.group(1), text)
 
 
 def without_grader_paths(results: list[FormulaResult], *, submission: str | None = None) -> list[FormulaResult]:
@@ -282,7 +285,7 @@ def results_document(
         f"of {len(shown)} formulas."
     )
     if len(shown) < len(results):
-        summary += f" {len(results) - len(shown)} more are shown later or not at all."
+        summary += f" {len(results) - len(shown)} more are hidden or shown after the due date."
     document: dict[str, Any] = {"score": score, "max_score": max_score}
     if execution_time is not None:
         document["execution_time"] = round(execution_time, 1)

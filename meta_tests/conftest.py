@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 
-
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     if config.getoption("gradoracle_impl", default=None):
         return True
