@@ -16,8 +16,8 @@ the folder, and :func:`choose_in_folder` (which the worker runs, through
 :mod:`gradoracle.loading`) picks the file. Anything else in a class folder is a
 row of the gradebook saying why it is not a submission.
 
-The part the worker needs (:func:`choose_in_folder`) imports nothing of the
-grader's packages (``reference``, ``properties``).
+The part the worker needs, :func:`choose_in_folder`, lives in
+:mod:`gradoracle.loading` (which the jailed worker has) and is re-exported here.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
+# The worker resolves a folder submission itself, with this same rule: it lives
+# in gradoracle.loading, which the jailed worker has.
+from gradoracle.loading import SUBMISSION_SUFFIXES, NotASubmission, choose_in_folder
+
 __all__ = [
     "NotASubmission",
     "Entry",
@@ -55,32 +59,6 @@ __all__ = [
 ]
 
 GRADEBOOK_FORMAT = "gradoracle-gradebook/1"
-SUBMISSION_SUFFIXES = (".py", ".ipynb")
-
-
-class NotASubmission(Exception):
-    """The entry is not something the grader can grade; the message says why."""
-
-
-def choose_in_folder(folder: Path) -> Path:
-    """The file to grade in a folder that is not a package."""
-    candidates = sorted(
-        p for p in folder.iterdir() if p.is_file() and p.suffix in SUBMISSION_SUFFIXES and not p.name.startswith(".")
-    )
-    for preferred in ("submission.py", "submission.ipynb"):
-        chosen = folder / preferred
-        if chosen in candidates:
-            return chosen
-    if len(candidates) == 1:
-        return candidates[0]
-    if not candidates:
-        raise NotASubmission("no .py or .ipynb file in the folder")
-    names = ", ".join(p.name for p in candidates[:6]) + (", ..." if len(candidates) > 6 else "")
-    raise NotASubmission(
-        f"cannot tell which of {len(candidates)} files to grade ({names}); name one submission.py"
-    )
-
-
 @dataclass
 class Entry:
     """One entry of a class folder (or the one path given to ``grade``)."""

@@ -214,7 +214,7 @@ def run(root: Path) -> int:
 
     The submission folder is handed to the grader whole: a single ``.py`` or
     notebook in it is graded, several files need a ``submission.py`` (the
-    rule of :func:`gradoracle.classroom.choose_in_folder`); a folder that holds
+    rule of :func:`gradoracle.loading.choose_in_folder`); a folder that holds
     no submission is the student's zero with the reason in the output."""
     from gradoracle.classroom import pytest_command
 

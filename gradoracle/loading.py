@@ -20,7 +20,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-__all__ = ["SubmissionImportError", "import_submission", "lookup_formulas"]
+__all__ = ["SubmissionImportError", "NotASubmission", "choose_in_folder", "import_submission", "lookup_formulas"]
 
 
 class SubmissionImportError(Exception):
@@ -105,11 +105,34 @@ def import_submission(spec: str) -> Any:
         raise SubmissionImportError(f"the submission {spec!r} could not be imported: {_one_line(exc)}") from exc
 
 
-def _chosen_in_folder(folder: Path) -> Path:
-    """The file to grade in a folder submission that is not a package
-    (the rule lives in :mod:`gradoracle.classroom`, shared with grade-all)."""
-    from gradoracle.classroom import NotASubmission, choose_in_folder
+SUBMISSION_SUFFIXES = (".py", ".ipynb")
 
+
+class NotASubmission(Exception):
+    """The entry is not something the grader can grade; the message says why."""
+
+
+def choose_in_folder(folder: Path) -> Path:
+    """The file to grade in a folder submission that is not a package:
+    ``submission.py``, else ``submission.ipynb``, else its only ``.py`` or
+    ``.ipynb`` file. The one rule for ``grade``, ``grade-all`` (through
+    :mod:`gradoracle.classroom`), Gradescope and this worker."""
+    candidates = sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix in SUBMISSION_SUFFIXES and not p.name.startswith(".")
+    )
+    for preferred in ("submission.py", "submission.ipynb"):
+        chosen = folder / preferred
+        if chosen in candidates:
+            return chosen
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise NotASubmission("no .py or .ipynb file in the folder")
+    names = ", ".join(p.name for p in candidates[:6]) + (", ..." if len(candidates) > 6 else "")
+    raise NotASubmission(f"cannot tell which of {len(candidates)} files to grade ({names}); name one submission.py")
+
+
+def _chosen_in_folder(folder: Path) -> Path:
     try:
         return choose_in_folder(folder)
     except NotASubmission as exc:

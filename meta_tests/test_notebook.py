@@ -165,3 +165,25 @@ def test_a_folder_with_one_notebook_is_that_notebook(tmp_path: Path) -> None:
     assert choose_in_folder(folder).name == "HW2 final.ipynb"
     module = import_submission(str(folder))
     assert module.activations_relu(-1) == 0
+
+
+def test_the_worker_loads_notebooks_and_folders_with_worker_modules_only(tmp_path: Path) -> None:
+    """The jailed worker has only gradoracle's worker modules: loading a notebook
+    or a folder submission must import none of the grader's other modules."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "bob"
+    folder.mkdir()
+    (folder / "hw.py").write_text("def activations_relu(x):\n    return max(x, 0)\n")
+    script = (
+        "import sys\n"
+        "from gradoracle.loading import import_submission\n"
+        f"import_submission({str(EXAMPLE)!r}); import_submission({str(folder)!r})\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('gradoracle', 'reference', 'properties')))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    loaded = set(eval(completed.stdout.strip().splitlines()[-1]))  # noqa: S307 - our own printout
+    worker_modules = {"gradoracle", "gradoracle.loading", "gradoracle.notebook", "gradoracle.seam", "gradoracle.wire", "gradoracle.callables"}
+    assert loaded <= worker_modules, loaded - worker_modules
