@@ -186,9 +186,22 @@ def _failed_claims(output: str, formula_id: str) -> list[str]:
     return [line[len(prefix):].strip() for line in output.splitlines() if line.startswith(prefix)]
 
 
+TAMPERING_MARK = "The grader's own files changed while this submission was graded"
+
+
 def row_from_results(name: str, entry: str, results: dict[str, Any], seconds: float) -> Row:
     from gradoracle import report
 
+    if any(t.get("output", "").startswith(TAMPERING_MARK) for t in results.get("tests", [])):
+        # A grade withheld because the grader's files changed (report.mark_tampering):
+        # most likely someone edited the installed grader mid-run. Not a zero for
+        # the student: the instructor re-grades it (and reads report.txt).
+        return Row(
+            name, entry, "not_graded",
+            "the grader's own files changed while it graded, so the grade was withheld; "
+            "grade it again (if it happens again, read its report.txt)",
+            seconds=seconds,
+        )
     row = Row(name, entry, "graded", seconds=seconds)
     row.score = float(results.get("score", 0))
     row.max_score = float(results.get("max_score", sum(float(t.get("max_score", 0)) for t in results.get("tests", []))))
@@ -348,8 +361,12 @@ def _grade_one(
     try:
         results = json.loads(results_path.read_text())
     except (OSError, ValueError) as exc:
+        results_path.unlink(missing_ok=True)
         return Row(entry.name, entry.path.name, "not_graded", f"the grader's results.json cannot be read: {exc}", seconds=seconds)
-    return row_from_results(entry.name, entry.path.name, results, seconds)
+    row = row_from_results(entry.name, entry.path.name, results, seconds)
+    if row.outcome == "not_graded":
+        results_path.unlink(missing_ok=True)
+    return row
 
 
 def grade_all(

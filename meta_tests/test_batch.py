@@ -343,3 +343,15 @@ def test_interrupting_grade_all_stops_every_grading_process(tmp_path: Path) -> N
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def test_a_grade_withheld_for_tampering_is_not_a_students_zero() -> None:
+    from gradoracle import report
+    from gradoracle.classroom import row_from_results
+
+    results = [report.FormulaResult("logistic.grad", "passed", "ok", 3, 3, score=1.0)]
+    honest = row_from_results("alice", "alice.py", report.results_document(results), 1.0)
+    assert honest.outcome == "graded" and honest.score == 1
+    withheld = report.results_document(report.mark_tampering(results, ["gradoracle/seam.py"]))
+    row = row_from_results("alice", "alice.py", withheld, 1.0)
+    assert row.outcome == "not_graded" and row.status.startswith("not graded: the grader's own files changed")
