@@ -114,7 +114,10 @@ def _histogram_svg(counts: list[int]) -> str:
 
 
 def _pass_rate_svg(formulas: list[dict[str, Any]]) -> str:
-    label_w, bar_w, row_h, width = 190, 360, 20, 640
+    # Room for the longest formula ID (about 7 px a character at 12 px).
+    label_w = max(120, 10 + 7 * max((len(f["formula"]) for f in formulas), default=10))
+    bar_w, row_h = 360, 20
+    width = label_w + bar_w + 100
     height = 10 + row_h * len(formulas)
     parts = [f'<svg id="pass-rate" role="img" aria-label="pass rate per formula" width="{width}" height="{height}" viewBox="0 0 {width} {height}">']
     for i, f in enumerate(formulas):
