@@ -392,16 +392,17 @@ def grade_all(
     entries = shard.picks(everyone) if shard else everyone
     out.mkdir(parents=True, exist_ok=True)
     progress = _Progress(log, len(entries), progress_interval)
+    _STOPPING.clear()
     rows: list[Row] = []
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [
-            pool.submit(
-                _grade_one_safely, e, out, formulas=formulas, extra=extra, timeout=timeout, assignment=assignment, progress=progress
-            )
-            for e in entries
-        ]
+        futures = []
         try:
+            for e in entries:
+                futures.append(pool.submit(
+                    _grade_one_safely, e, out, formulas=formulas, extra=extra, timeout=timeout,
+                    assignment=assignment, progress=progress,
+                ))
             for future in as_completed(futures):
                 row = future.result()
                 rows.append(row)
