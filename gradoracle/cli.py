@@ -1,188 +1,44 @@
-"""``gradoracle``: grade one submission, or a whole folder of them.
+"""``gradoracle``: grade one submission, a whole class, or build a Gradescope autograder.
 
-    gradoracle grade PATH [--formula GLOB]... [--grade-json FILE] [-n N]
-    gradoracle grade-all FOLDER --out OUT [-j JOBS] [--formula GLOB]...
+    gradoracle grade PATH [--assignment FILE] [--formula GLOB]... [--grade-json FILE] [-n N]
+    gradoracle grade-all FOLDER --out OUT [--assignment FILE] [-j JOBS] [--shard K/N]
+    gradoracle merge SLICE_OUT... --out OUT
+    gradoracle gradescope ASSIGNMENT.toml --out autograder.zip
 
-``grade`` is ``pytest --pyargs properties --impl PATH`` with the same options.
-``grade-all`` grades every submission in FOLDER (a ``.py`` file, a package
-folder, or a folder holding one ``.py`` file or a ``submission.py``), JOBS at a
-time, each in its own pytest process with its own sandboxed worker, and writes
-``OUT/<name>/results.json`` for each plus ``OUT/gradebook.csv``.
+A submission (PATH, or each entry of FOLDER) is a ``.py`` file, a notebook
+(``.ipynb``), a package folder, or a folder holding ``submission.py`` (or one
+``.py`` or ``.ipynb`` file). ``grade`` is ``pytest --pyargs properties --impl
+PATH`` with the same options. ``grade-all`` writes ``OUT/<name>/results.json``
+for each submission plus ``OUT/gradebook.csv``, ``OUT/gradebook.json`` and the
+class report ``OUT/report.html``; it exits 1 when the grader failed on any
+entry (a student's failing grade is not such a failure).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import os
 import subprocess
 import sys
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from gradoracle import report
+from gradoracle.classroom import (
+    MergeError,
+    find_submissions,
+    grade_all,
+    grader_failures,
+    merge,
+    parse_shard,
+    pytest_command,
+    resolve_entry,
+    summary_line,
+)
 
 __all__ = ["main", "find_submissions", "grade_all"]
 
 
-@dataclass
-class Submission:
-    name: str
-    path: Path | None
-    problem: str = ""
-
-
-@dataclass
-class Graded:
-    submission: Submission
-    results: dict[str, Any] | None = None
-    problem: str = ""
-    seconds: float = 0.0
-    statuses: dict[str, str] = field(default_factory=dict)
-
-
-def find_submissions(folder: Path) -> list[Submission]:
-    """One submission per entry of ``folder``, sorted by name."""
-    found = []
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if entry.name.startswith((".", "_")) or entry.name == "__pycache__":
-            continue
-        name = entry.stem if entry.is_file() else entry.name
-        if entry.is_file():
-            if entry.suffix == ".py":
-                found.append(Submission(name, entry))
-            continue
-        if (entry / "__init__.py").exists():
-            found.append(Submission(name, entry))
-            continue
-        candidates = sorted(entry.glob("*.py"))
-        chosen = next((c for c in candidates if c.name == "submission.py"), None)
-        if chosen is None and len(candidates) == 1:
-            chosen = candidates[0]
-        if chosen is None:
-            problem = (
-                "no .py file in the folder"
-                if not candidates
-                else f"cannot tell which of {len(candidates)} .py files to grade (name one submission.py)"
-            )
-            found.append(Submission(name, None, problem))
-        else:
-            found.append(Submission(name, chosen))
-    return found
-
-
-def _pytest_command(target: str, formulas: list[str], grade_json: Path | None, extra: list[str]) -> list[str]:
-    command = [sys.executable, "-m", "pytest", "--pyargs", "properties", "--impl", target, "-q", "-p", "no:cacheprovider"]
-    for glob in formulas:
-        command += ["--formula", glob]
-    if grade_json is not None:
-        command += ["--grade-json", str(grade_json)]
-    return command + extra
-
-
-def _grade_one(submission: Submission, out: Path, formulas: list[str], extra: list[str], timeout: float) -> Graded:
-    graded = Graded(submission)
-    if submission.path is None:
-        graded.problem = submission.problem
-        return graded
-    folder = out / submission.name
-    folder.mkdir(parents=True, exist_ok=True)
-    results_path = folder / "results.json"
-    results_path.unlink(missing_ok=True)
-    started = time.monotonic()
-    try:
-        completed = subprocess.run(
-            _pytest_command(str(submission.path), formulas, results_path, extra + ["-p", "no:xdist"]),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=timeout,
-            cwd=folder,
-        )
-        (folder / "report.txt").write_bytes(completed.stdout[-2_000_000:])
-    except subprocess.TimeoutExpired:
-        graded.problem = f"grading took longer than {timeout:g} s and was stopped"
-        graded.seconds = time.monotonic() - started
-        return graded
-    graded.seconds = time.monotonic() - started
-    if not results_path.exists():
-        tail = completed.stdout.decode(errors="replace").strip().splitlines()[-3:]
-        graded.problem = f"the grader produced no results (exit {completed.returncode}): " + " | ".join(tail)
-        return graded
-    graded.results = json.loads(results_path.read_text())
-    for test in graded.results["tests"]:
-        output = test.get("output", "")
-        graded.statuses[test["name"]] = "missing" if output.startswith("missing") else test["status"]
-    return graded
-
-
-def grade_all(
-    folder: Path,
-    out: Path,
-    *,
-    jobs: int,
-    formulas: list[str],
-    extra: list[str],
-    timeout: float,
-    log: Any = sys.stderr,
-) -> list[Graded]:
-    submissions = find_submissions(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    lock = threading.Lock()
-    done: list[Graded] = []
-    total = len(submissions)
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_grade_one, s, out, formulas, extra, timeout): s for s in submissions}
-        for future in as_completed(futures):
-            graded = future.result()
-            with lock:
-                done.append(graded)
-                if graded.results is not None:
-                    summary = f"{graded.results['score']:g}/{graded.results['max_score']:g}"
-                else:
-                    summary = f"not graded: {graded.problem}"
-                print(
-                    f"[{len(done)}/{total}] {graded.submission.name}: {summary} "
-                    f"({graded.seconds:.1f} s; {time.monotonic() - started:.0f} s elapsed)",
-                    file=log,
-                    flush=True,
-                )
-    done.sort(key=lambda g: g.submission.name)
-    write_gradebook(out / "gradebook.csv", done)
-    return done
-
-
-def _gradebook_status(results: dict[str, Any]) -> str:
-    """'graded', or why nothing could be: an instructor scanning the gradebook
-    must tell a file that does not import from a student who scored 0."""
-    import_error = report.import_error_of(results)
-    return "graded" if import_error is None else f"does not import: {import_error}"
-
-
-def write_gradebook(path: Path, graded: list[Graded]) -> None:
-    formula_ids = sorted({f for g in graded for f in g.statuses})
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["submission", "score", "max_score", "status", *formula_ids])
-        for g in graded:
-            if g.results is None:
-                writer.writerow([g.submission.name, 0, "", f"not graded: {g.problem}", *[""] * len(formula_ids)])
-                continue
-            writer.writerow(
-                [
-                    g.submission.name,
-                    f"{g.results['score']:g}",
-                    f"{g.results['max_score']:g}",
-                    _gradebook_status(g.results),
-                    *[g.statuses.get(f, "") for f in formula_ids],
-                ]
-            )
+def _is_module_name(spec: str) -> bool:
+    return not Path(spec).exists() and os.sep not in spec and not spec.endswith((".py", ".ipynb"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,36 +46,107 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     one = commands.add_parser("grade", help="grade one submission (pytest --pyargs properties --impl PATH)")
-    one.add_argument("path")
+    one.add_argument("path", help="a .py file, a notebook, a submission folder, or an importable module")
+    one.add_argument("--assignment", type=Path, metavar="FILE", help="assignment file (TOML): formulas, points, names")
     one.add_argument("--formula", action="append", default=[], metavar="GLOB")
     one.add_argument("--grade-json", metavar="FILE")
     one.add_argument("-n", dest="workers", default="auto", help="pytest-xdist workers (default auto; 0 for none)")
 
     many = commands.add_parser("grade-all", help="grade every submission in a folder")
     many.add_argument("folder", type=Path)
-    many.add_argument("--out", type=Path, required=True, help="folder for the results and gradebook.csv")
+    many.add_argument("--out", type=Path, required=True, help="folder for the results, gradebook and class report")
+    many.add_argument("--assignment", type=Path, metavar="FILE", help="assignment file (TOML): formulas, points, names")
     many.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     many.add_argument("--formula", action="append", default=[], metavar="GLOB")
+    many.add_argument("--shard", metavar="K/N", help="grade only the K-th of N slices of the class (merge them with `gradoracle merge`)")
     many.add_argument("--call-timeout", type=float, default=20.0, metavar="SECONDS")
     many.add_argument("--submission-timeout", type=float, default=3600.0, metavar="SECONDS")
+    many.add_argument("--progress-every", type=float, default=30.0, metavar="SECONDS",
+                      help="on a long grade, show its formulas done this often (default 30)")
+
+    combine = commands.add_parser("merge", help="combine the outputs of grade-all --shard 1/N ... N/N")
+    combine.add_argument("slices", type=Path, nargs="+", metavar="SLICE_OUT")
+    combine.add_argument("--out", type=Path, required=True)
+
+    zipper = commands.add_parser("gradescope", help="build a Gradescope autograder zip for an assignment")
+    zipper.add_argument("assignment", type=Path)
+    zipper.add_argument("--out", type=Path, default=Path("autograder.zip"))
 
     args, extra = parser.parse_known_args(argv)
     if args.command == "grade":
-        workers = [] if args.workers == "0" else ["-n", args.workers]
-        command = _pytest_command(args.path, args.formula, Path(args.grade_json) if args.grade_json else None, workers + extra)
-        return subprocess.call(command)
+        return _grade(parser, args, extra)
+    if extra and args.command in ("merge", "gradescope"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "grade-all":
+        return _grade_all(parser, args, extra)
+    if args.command == "merge":
+        try:
+            merged = merge(args.slices, args.out)
+        except MergeError as exc:
+            print(f"gradoracle merge: {exc}", file=sys.stderr)
+            return 2
+        print(f"merged {merged['merged_from']} slices, {len(merged['rows'])} rows: {args.out / 'gradebook.csv'}; class report: {args.out / 'report.html'}")
+        return 0
+    from gradoracle import gradescope
+
+    try:
+        gradescope.build_zip(args.assignment, args.out)
+    except gradescope.BuildError as exc:
+        print(f"gradoracle gradescope: {exc}", file=sys.stderr)
+        return 2
+    print(f"autograder: {args.out} (upload it under the assignment's Configure Autograder)")
+    return 0
+
+
+def _check_assignment(parser: argparse.ArgumentParser, assignment: Path | None) -> None:
+    """Every name in the assignment is checked before anything is graded."""
+    if assignment is None:
+        return
+    from gradoracle.assignment import AssignmentError, load_assignment
+
+    try:
+        load_assignment(assignment)
+    except AssignmentError as exc:
+        parser.exit(2, f"gradoracle: {exc}\n")
+    except OSError as exc:
+        parser.error(f"--assignment {assignment}: {exc.strerror or exc}")
+
+
+def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]) -> int:
+    _check_assignment(parser, args.assignment)
+    target = args.path
+    if not _is_module_name(args.path):
+        entry = resolve_entry(Path(args.path))
+        if not entry.is_submission:
+            print(f"gradoracle grade: {args.path} is not a submission: {entry.problem}", file=sys.stderr)
+            return 2
+        target = str(entry.path)
+    workers = [] if args.workers == "0" else ["-n", args.workers]
+    grade_json = Path(args.grade_json).absolute() if args.grade_json else None
+    return subprocess.call(pytest_command(target, args.formula, grade_json, workers + extra, args.assignment))
+
+
+def _grade_all(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]) -> int:
     if not args.folder.is_dir():
         parser.error(f"{args.folder} is not a folder")
-    graded = grade_all(
+    _check_assignment(parser, args.assignment)
+    try:
+        shard = parse_shard(args.shard) if args.shard else None
+    except ValueError as exc:
+        parser.error(str(exc))
+    rows = grade_all(
         args.folder,
         args.out,
         jobs=args.jobs,
         formulas=args.formula,
         extra=["--call-timeout", str(args.call_timeout), *extra],
         timeout=args.submission_timeout,
+        assignment=args.assignment,
+        shard=shard,
+        progress_interval=args.progress_every,
     )
-    print(f"gradebook: {args.out / 'gradebook.csv'} ({len(graded)} submissions)")
-    return 0
+    summary_line(rows, args.out)
+    return 1 if grader_failures(rows) else 0
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-__all__ = ["SubmissionImportError", "import_submission", "lookup_formulas"]
+__all__ = ["SubmissionImportError", "NotASubmission", "choose_in_folder", "import_submission", "lookup_formulas"]
 
 
 class SubmissionImportError(Exception):
@@ -69,11 +69,15 @@ def _reordered(fn: Callable[..., Any], order: list[int]) -> Callable[..., Any]:
 def import_submission(spec: str) -> Any:
     """Import a submission given as a file path or an importable module name."""
     path = Path(spec).expanduser()
-    looks_like_path = spec.endswith(".py") or os.sep in spec or path.exists()
+    looks_like_path = spec.endswith((".py", ".ipynb")) or os.sep in spec or path.exists()
     try:
         if looks_like_path:
             if path.is_dir() and (path / "__init__.py").exists():
                 path = path / "__init__.py"
+            elif path.is_dir():
+                path = _chosen_in_folder(path)
+            if path.suffix == ".ipynb" and path.is_file():
+                return _import_notebook(path)
             if not path.is_file():
                 raise SubmissionImportError(f"no submission file at {spec!r}")
             digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
@@ -119,6 +123,60 @@ def _import_module_as_python_would(name: str) -> Any:
         for entry in added:
             if entry in sys.path:
                 sys.path.remove(entry)
+
+
+SUBMISSION_SUFFIXES = (".py", ".ipynb")
+
+
+class NotASubmission(Exception):
+    """The entry is not something the grader can grade; the message says why."""
+
+
+def choose_in_folder(folder: Path) -> Path:
+    """The file to grade in a folder submission that is not a package:
+    ``submission.py``, else ``submission.ipynb``, else its only ``.py`` or
+    ``.ipynb`` file. The one rule for ``grade``, ``grade-all`` (through
+    :mod:`gradoracle.classroom`), Gradescope and this worker."""
+    candidates = sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix in SUBMISSION_SUFFIXES and not p.name.startswith(".")
+    )
+    for preferred in ("submission.py", "submission.ipynb"):
+        chosen = folder / preferred
+        if chosen in candidates:
+            return chosen
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise NotASubmission("no .py or .ipynb file in the folder")
+    names = ", ".join(p.name for p in candidates[:6]) + (", ..." if len(candidates) > 6 else "")
+    raise NotASubmission(f"cannot tell which of {len(candidates)} files to grade ({names}); name one submission.py")
+
+
+def _chosen_in_folder(folder: Path) -> Path:
+    try:
+        return choose_in_folder(folder)
+    except NotASubmission as exc:
+        raise SubmissionImportError(f"{folder.name} is not a submission: {exc}") from None
+
+
+def _import_notebook(path: Path) -> Any:
+    """A notebook's imports and definitions as a module (see :mod:`gradoracle.notebook`)."""
+    import types
+
+    from gradoracle.notebook import NotebookError, load_notebook
+
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    module = types.ModuleType(f"gradoracle_submission_{digest}")
+    module.__file__ = str(path)
+    sys.modules[module.__name__] = module
+    sys.path.insert(0, str(path.parent.resolve()))  # its own helper modules, as for a .py file
+    try:
+        load_notebook(path, module)
+    except NotebookError as exc:
+        raise SubmissionImportError(str(exc)) from None
+    finally:
+        sys.path.remove(str(path.parent.resolve()))
+    return module
 
 
 def _one_line(exc: BaseException) -> str:

@@ -338,12 +338,17 @@ class GradingState:
             results = report.mark_tampering(results, self.tampering)
         results = report.without_grader_paths(results, submission=self.impl_spec)
         import_error = report.strip_grader_paths(self.import_error, submission=self.impl_spec)
+        # How the submission was read (a notebook's skipped statements), once it imported.
+        from gradoracle import classroom
+
+        self.notes = classroom.submission_notes(self.impl_spec) if self.import_error is None else ""
         if self.grade_json:
             report.write_results_json(
                 self.grade_json,
                 results,
                 import_error=import_error,
                 execution_time=time.monotonic() - self.started,
+                notes=self.notes,
             )
         self.results = results
         graded_any = any(r.status != "missing" for r in results)
@@ -385,6 +390,8 @@ class GradingState:
         terminalreporter.write_line(
             report.render_text(results, impl=self.impl_spec or "reference", import_error=self.import_error)
         )
+        if getattr(self, "notes", ""):
+            terminalreporter.write_line(self.notes)
         if self.grade_json:
             terminalreporter.write_line(f"results.json written to {os.path.abspath(self.grade_json)}")
 

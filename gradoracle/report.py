@@ -264,7 +264,11 @@ def import_error_of(document: dict[str, Any]) -> str | None:
 
 
 def results_document(
-    results: list[FormulaResult], *, import_error: str | None = None, execution_time: float | None = None
+    results: list[FormulaResult],
+    *,
+    import_error: str | None = None,
+    execution_time: float | None = None,
+    notes: str = "",
 ) -> dict[str, Any]:
     """Gradescope's results.json (https://gradescope-autograders.readthedocs.io/en/latest/specs/):
     top-level ``score``, ``execution_time`` (seconds), ``output``,
@@ -289,7 +293,8 @@ def results_document(
         {
             # Gradescope shows the top-level output above the tests: a student whose
             # file does not import must read why there, not in 73 identical lines.
-            "output": f"{IMPORT_FAILED}: {import_error}\n{summary}" if import_error else summary,
+            "output": (f"{IMPORT_FAILED}: {import_error}\n{summary}" if import_error else summary)
+            + (f"\n\n{notes}" if notes else ""),  # e.g. what of a notebook was skipped
             "visibility": "visible",
             # The grader's console shows every formula's failure, hidden ones too.
             "stdout_visibility": "hidden",
@@ -305,11 +310,12 @@ def write_results_json(
     *,
     import_error: str | None = None,
     execution_time: float | None = None,
+    notes: str = "",
 ) -> None:
     target = Path(path)
     if target.parent and not target.parent.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-    document = results_document(results, import_error=import_error, execution_time=execution_time)
+    document = results_document(results, import_error=import_error, execution_time=execution_time, notes=notes)
     # Written whole, then renamed: a reader never sees half a grade.
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
