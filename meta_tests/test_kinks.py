@@ -54,10 +54,13 @@ def test_the_order_check_can_fail() -> None:
 @EXAMPLES
 @given(args=kinked_mlp_args())
 def test_mlp_kinks_are_exact_in_any_arithmetic(args: tuple) -> None:
-    x, _, W1, b1, _, _, mask, _ = args
+    x, _, W1, b1, W2, b2, mask, alpha = args
     at_kink = units_at_kink_in_every_order(W1, x, b1)
     assert at_kink.size >= 1
     assert np.any(mask[at_kink] > 0), "no kinked unit is kept by the mask: its slope would not show"
+    z1 = W1 @ x + b1
+    logits = W2 @ (mask * np.where(z1 > 0, z1, alpha * z1)) + b2
+    assert np.max(np.abs(logits)) < 100, f"logits {logits} beyond the catalogue decision's |z2| < 100"
     nudged = nudged_below_kinks(b1, W1 @ x + b1)
     for name, order in PRE_ACTIVATION_ORDERS.items():
         if name == "float32":
