@@ -4,7 +4,7 @@
 
 Grades, for every formula family that exists in the registry:
 
-- every wrong implementation of ``meta_tests/corpus`` ("mutant") with the
+- every wrong implementation of ``mistakes/`` ("mutant") with the
   suite -- all properties of the mutant's formula, in registration order,
   through ``meta_tests.helpers.run_property`` under the ``grading`` profile
   (derandomized, so seed-independent), stopping at the first property that
@@ -409,7 +409,7 @@ def consistent_pairs(mutants: list[Any], properties: dict[str, list[Any]]) -> li
     its exact derivative, graded under the derivative's ID. Not part of the
     corpus; reported in a table of their own."""
     from benchmarks.incumbents import DERIVATIVES
-    from meta_tests.corpus import Mutant
+    from mistakes import Mutant
 
     from reference import registry
 
@@ -545,7 +545,7 @@ def _table(header: list[str], rows: list[list[str]], markdown: bool) -> str:
 
 
 def kill_tables(results: list[MutantResult], markdown: bool) -> str:
-    from meta_tests.corpus import BUG_CLASSES
+    from mistakes import BUG_CLASSES
 
     by_class = [_group_row(bug, [r for r in results if r.bug == bug]) for bug in BUG_CLASSES if any(r.bug == bug for r in results)]
     by_class.append(_group_row("**overall**" if markdown else "OVERALL", results))
@@ -685,7 +685,7 @@ def main(argv: list[str] | None = None) -> int:
     profiles.load(args.profile)
 
     from gradoracle.submission import SubmissionImportError, load_implementation, reference_implementation
-    from meta_tests.corpus import all_mutants
+    from mistakes import all_mutants
     from reference import registry
 
     registry.load_properties()
@@ -696,7 +696,7 @@ def main(argv: list[str] | None = None) -> int:
     torch_before = "torch" in sys.modules
     mutants = [m for m in all_mutants() if m.formula in properties]
     if "torch" in sys.modules and not torch_before:
-        print("warning: a module of meta_tests/corpus imports torch; mutants must run without it")
+        print("warning: a module of mistakes/ imports torch; mutants must run without it")
     counts = {f: sum(m.formula == f for m in mutants) for f in formula_ids}
 
     broken: dict[str, str] = {}

@@ -41,7 +41,7 @@ PR_SET_CHILD_SUBREAPER = 36
 
 # Live sandboxes, and the calls being recorded for one batched round trip.
 _LIVE: "weakref.WeakSet[SandboxedImplementation]" = weakref.WeakSet()
-_RECORDING: list[tuple["SandboxedImplementation", str, tuple, str]] | None = None
+_RECORDING: list[tuple["SandboxedImplementation", str, tuple, tuple[Any, ...]]] | None = None
 
 
 def evaluate_batched(f: Callable[[Any], Any], points: list[Any]) -> list[Any]:
@@ -66,7 +66,7 @@ def evaluate_batched(f: Callable[[Any], Any], points: list[Any]) -> list[Any]:
         recorded = _RECORDING
     finally:
         _RECORDING = None
-    by_sandbox: dict[int, list[tuple[str, tuple, str]]] = {}
+    by_sandbox: dict[int, list[tuple[str, tuple, tuple[Any, ...]]]] = {}
     owners: dict[int, SandboxedImplementation] = {}
     for sandbox, formula_id, args, key in recorded:
         by_sandbox.setdefault(id(sandbox), []).append((formula_id, args, key))
@@ -348,8 +348,20 @@ class SandboxedImplementation(Implementation):
         return f"exit status {code}: it called os._exit or exited the interpreter"
 
     @staticmethod
-    def _key(formula_id: str, encoded_args: list[Any]) -> str:
-        return formula_id + json.dumps(encoded_args, sort_keys=True)
+    def _key(formula_id: str, encoded_args: list[Any]) -> tuple[Any, ...]:
+        """Identifies a call exactly: the JSON of its encoded arguments, with each
+        array's raw buffer (a ``wire._Raw``, which JSON cannot encode) replaced by
+        its index and the buffers' bytes appended. Equal keys are equal calls,
+        byte for byte (no digest, so no collision can serve a wrong reply)."""
+        buffers: list[bytes] = []
+
+        def raw_buffer(value: Any) -> Any:
+            if isinstance(value, wire._Raw):
+                buffers.append(value.data)
+                return {"__raw__": len(buffers) - 1}
+            raise TypeError(f"cannot key a call on a {type(value).__name__}")
+
+        return (formula_id, json.dumps(encoded_args, sort_keys=True, default=raw_buffer), *buffers)
 
     def call(self, formula_id: str, *args: Any) -> Any:
         encoded = [wire.encode(a) for a in args]
@@ -385,7 +397,7 @@ class SandboxedImplementation(Implementation):
         except WorkerDied as exc:
             raise WorkerDied(f"{formula_id} {exc}") from None
 
-    def _prefetch(self, calls: list[tuple[str, tuple, str]]) -> None:
+    def _prefetch(self, calls: list[tuple[str, tuple, tuple[Any, ...]]]) -> None:
         """Send ``calls`` at once; the worker answers each in turn. A fault stops
         the batch: the calls left unanswered are made again, one by one, later."""
         calls = [c for c in calls if c[0] not in self._hung]

@@ -8,7 +8,7 @@ import pytest
 
 from gradoracle.seam import SubmissionFault, SubmissionRaised
 from gradoracle.submission import reference_implementation
-from meta_tests.corpus import BUG_CLASSES, Mutant, all_mutants
+from mistakes import BUG_CLASSES, Mutant, all_mutants
 from meta_tests.helpers import implementation_of, properties_by_name, run_property
 from reference import registry
 
@@ -25,7 +25,7 @@ def test_every_property_has_a_known_bad_implementation(qualname: str) -> None:
     """A property no wrong implementation can fail is not a property."""
     prop = PROPERTIES[qualname]
     killers = [m for m in MUTANTS if m.formula == prop.formula and prop.name in m.killed_by]
-    assert killers, f"no mutant in meta_tests/corpus names {prop.name} of {prop.formula} in killed_by"
+    assert killers, f"no mutant in mistakes/ names {prop.name} of {prop.formula} in killed_by"
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=_mutant_id)

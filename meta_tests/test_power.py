@@ -23,7 +23,7 @@ import pytest
 from hypothesis import Phase, settings
 
 from gradoracle.submission import Implementation, load_implementation
-from meta_tests.corpus import Mutant, all_mutants
+from mistakes import Mutant, all_mutants
 from meta_tests.helpers import implementation_of, properties_by_name, run_property
 
 SUBMISSIONS = Path(__file__).resolve().parent.parent / "benchmarks" / "submissions"
@@ -72,7 +72,7 @@ def _at_most(test: Any, examples: int) -> Iterator[None]:
 @pytest.mark.parametrize("formula_id", FORMULAS)
 def test_sampled_mutant_is_rejected_by_the_suite(formula_id: str) -> None:
     mutant = sampled_mutant(formula_id)
-    assert mutant is not None, f"{formula_id} has no wrong implementation in meta_tests/corpus"
+    assert mutant is not None, f"{formula_id} has no wrong implementation in mistakes/"
     implementation = implementation_of(mutant.id, mutant.functions())
     for prop in _properties_of(formula_id):
         if run_property(prop, implementation) is not None:

@@ -10,13 +10,16 @@ Decisions where the catalogue is silent:
   ``x: (k,)``, ``(m, p)`` for ``x: (k, p)``); the loss is ``L = Σ dy ⊙ y``, so
   with a batch of columns ``dW = dy xᵀ`` *sums* over the p columns (no 1/p).
 - ``backprop.mlp_dW1``: ``leaky_relu'(0) = α`` (the activations family's and
-  seed 004's convention), but no property depends on it: every strategy keeps
-  the pre-activations a margin away from 0. ``mask`` is any non-negative
+  seed 004's convention), probed at exact zero pre-activations (zero inputs,
+  zero-initialised biases, zero weight rows, cancelling biases) by the kink
+  properties; the derivative properties keep a margin from 0, where the
+  numerical derivative is defined. ``mask`` is any non-negative
   vector (inverted dropout's ``{0, 1/(1-p)}``, plain ``{0, 1}``, or arbitrary
   weights). The softmax subtracts the maximum; no logit range is stated, so
   none beyond moderate values (|z2| < 100) is probed.
-- ``backprop.relu_regression``: ``1(a > 0)`` at the kink (seed 002), again
-  never probed: inputs keep ``|Wx + b|`` a margin away from 0.
+- ``backprop.relu_regression``: ``1(a > 0)`` at the kink (seed 002),
+  ``relu'(0) = 0``, probed the same way. Both conventions are the slope of the
+  ``z ≤ 0`` branch: the gradient at 0 is its limit from below.
 - ``backprop.autoencoder``: ``W: (k, d)``, ``x: (d,)``, any k (also k > d).
 - ``backprop.sigmoid_neuron``: no domain is stated; the properties use
   ``|z| ≤ 10``. ``σ'(z)`` is computed as ``σ(z)σ(-z)`` (no cancellation in

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from meta_tests.corpus import mutant
+from mistakes import mutant
 
 # A non-symmetric, well-conditioned matrix with a negative determinant (-7.25).
 _K = np.array([[2.0, 1.0, 0.0], [-1.0, 0.5, 1.5], [0.5, 2.0, -1.0]])

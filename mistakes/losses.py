@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from meta_tests.corpus import mutant
+from mistakes import mutant
 from reference import losses as ref
 
 

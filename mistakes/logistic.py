@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from meta_tests.corpus import mutant
+from mistakes import mutant
 from reference import logistic as ref
 
 

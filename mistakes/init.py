@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from meta_tests.corpus import mutant
+from mistakes import mutant
 
 
 def _fans():

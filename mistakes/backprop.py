@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from meta_tests.corpus import mutant
+from mistakes import mutant
 from reference import backprop as ref
 
 
@@ -69,6 +69,23 @@ def _autoencoder_witness():
 
 def _sigmoid_witness():
     return np.array([2.0, -3.0, -3.0]), np.array([-1.0, -2.0])  # the classic example: z = 1
+
+
+def _mlp_kink_witness():
+    """Unit 0 is dead (zero weight row, zero bias): z1[0] = 0 exactly; unit 1 is
+    ordinary (z1[1] = -0.75), unit 2 active (z1[2] = 1.25)."""
+    x = np.array([1.0, -0.5])
+    W1 = np.array([[0.0, 0.0], [-0.5, 0.5], [1.0, -0.5]])
+    b1 = np.array([0.0, 0.0, 0.0])
+    W2 = np.array([[1.0, -1.0, 0.5], [-0.5, 2.0, 1.0]])
+    return x, np.array([1.0, 0.0]), W1, b1, W2, np.array([0.1, -0.1]), np.array([1.25, 1.25, 1.25]), 0.1
+
+
+def _relu_kink_witness():
+    """Unit 0's bias cancels W[0] x exactly (a[0] = 0); unit 1 is active (a[1] = 3.5)."""
+    W = np.array([[1.0, -0.5, 2.0], [0.5, 1.0, -1.0]])
+    x = np.array([1.0, 2.0, -0.5])
+    return W, np.array([1.0, 0.5]), x, np.array([2.0, 1.0])
 
 
 def _in_thirds(witness):
@@ -194,6 +211,41 @@ def mlp_adds_into_b1(x, y, W1, b1, W2, b2, mask, alpha):
     return result
 
 
+_MLP_KINK_KILLERS = ["test_mlp_dW1_agrees_with_reference_at_kinks", "test_mlp_dW1_at_kinks_is_the_limit_from_below"]
+
+
+@mutant("backprop.mlp_dW1", bug="convention", killed_by=_MLP_KINK_KILLERS, witness=_mlp_kink_witness)
+def mlp_leaky_slope_one_at_zero(x, y, W1, b1, W2, b2, mask, alpha):
+    """Takes the leaky ReLU's slope as 1 where z1 ≥ 0 (`z1 >= 0`): at z1 = 0 exactly the
+    catalogue's leaky_relu'(0) is α, the slope below the kink."""
+    z1, p = _mlp_parts(x, y, W1, b1, W2, b2, mask, alpha)
+    return np.outer((W2.T @ (p - y)) * mask * np.where(z1 >= 0, 1.0, alpha), x)
+
+
+@mutant("backprop.mlp_dW1", bug="convention", killed_by=_MLP_KINK_KILLERS, witness=_mlp_kink_witness)
+def mlp_leaky_slope_zero_at_zero(x, y, W1, b1, W2, b2, mask, alpha):
+    """Writes the slope as 1 where z1 > 0 plus α where z1 < 0, which leaves 0 at z1 = 0
+    exactly (ReLU's relu'(0) = 0): the catalogue's leaky_relu'(0) is α."""
+    z1, p = _mlp_parts(x, y, W1, b1, W2, b2, mask, alpha)
+    return np.outer((W2.T @ (p - y)) * mask * ((z1 > 0) * 1.0 + (z1 < 0) * alpha), x)
+
+
+@mutant("backprop.mlp_dW1", bug="convention", killed_by=_MLP_KINK_KILLERS, witness=_mlp_kink_witness)
+def mlp_leaky_slope_from_sign(x, y, W1, b1, W2, b2, mask, alpha):
+    """Builds the slope from np.sign, α + (1 - α)(1 + sign(z1))/2, which is (1 + α)/2 at
+    z1 = 0 exactly: the catalogue's leaky_relu'(0) is α."""
+    z1, p = _mlp_parts(x, y, W1, b1, W2, b2, mask, alpha)
+    return np.outer((W2.T @ (p - y)) * mask * (alpha + (1.0 - alpha) * (1.0 + np.sign(z1)) / 2.0), x)
+
+
+@mutant("backprop.mlp_dW1", bug="convention", killed_by=_MLP_KINK_KILLERS, witness=_mlp_kink_witness)
+def mlp_leaky_slope_heaviside_one(x, y, W1, b1, W2, b2, mask, alpha):
+    """Uses np.heaviside(z1, 1) for the step, which is 1 at z1 = 0 exactly, so the slope
+    there is 1: the catalogue's leaky_relu'(0) is α."""
+    z1, p = _mlp_parts(x, y, W1, b1, W2, b2, mask, alpha)
+    return np.outer((W2.T @ (p - y)) * mask * (alpha + (1.0 - alpha) * np.heaviside(z1, 1.0)), x)
+
+
 # -- backprop.relu_regression -----------------------------------------------------------
 
 
@@ -238,6 +290,40 @@ def relu_regression_forgets_dx(W, b, x, z):
     """Returns only (dW, db): the tuple is one short."""
     dW, db, _ = ref.relu_regression(W, b, x, z)
     return dW, db
+
+
+_RELU_KINK_KILLERS = [
+    "test_relu_regression_agrees_with_reference_at_kinks",
+    "test_relu_regression_units_at_the_kink_pass_no_gradient",
+    "test_relu_regression_at_kinks_is_the_limit_from_below",
+]
+
+
+@mutant("backprop.relu_regression", bug="convention", killed_by=_RELU_KINK_KILLERS, witness=_relu_kink_witness)
+def relu_regression_indicator_at_zero(W, b, x, z):
+    """Writes the indicator as 1(a ≥ 0) (`a >= 0`), so a unit with Wx + b = 0 exactly passes
+    δ = -2z: the catalogue's relu'(0) = 0, δ = 1(a > 0) ⊙ 2(relu(a) - z)."""
+    a = W @ x + b
+    delta = np.where(a >= 0, 2.0 * (np.maximum(a, 0.0) - z), 0.0)
+    return np.outer(delta, x), delta, W.T @ delta
+
+
+@mutant("backprop.relu_regression", bug="convention", killed_by=_RELU_KINK_KILLERS, witness=_relu_kink_witness)
+def relu_regression_indicator_from_sign(W, b, x, z):
+    """Builds the indicator from np.sign, (1 + sign(a))/2, which is ½ at a = 0 exactly:
+    the catalogue's relu'(0) = 0."""
+    a = W @ x + b
+    delta = (1.0 + np.sign(a)) / 2.0 * 2.0 * (np.maximum(a, 0.0) - z)
+    return np.outer(delta, x), delta, W.T @ delta
+
+
+@mutant("backprop.relu_regression", bug="convention", killed_by=_RELU_KINK_KILLERS, witness=_relu_kink_witness)
+def relu_regression_indicator_heaviside_half(W, b, x, z):
+    """Uses np.heaviside(a, 0.5) for the indicator (the "symmetric" step), ½ at a = 0
+    exactly: the catalogue's relu'(0) = 0."""
+    a = W @ x + b
+    delta = np.heaviside(a, 0.5) * 2.0 * (np.maximum(a, 0.0) - z)
+    return np.outer(delta, x), delta, W.T @ delta
 
 
 # -- backprop.autoencoder -----------------------------------------------------------------
