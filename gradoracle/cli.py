@@ -2,6 +2,7 @@
 
     gradoracle grade PATH [--formula GLOB]... [--grade-json FILE] [-n N]
     gradoracle grade-all FOLDER --out OUT [-j JOBS] [--formula GLOB]...
+    gradoracle doctor
 
 ``grade`` is ``pytest --pyargs properties --impl PATH`` with the same options.
 ``grade-all`` grades every submission in FOLDER (a ``.py`` file, a package
@@ -195,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--grade-json", metavar="FILE")
     one.add_argument("-n", dest="workers", default="auto", help="pytest-xdist workers (default auto; 0 for none)")
 
+    commands.add_parser("doctor", help="what the bubblewrap jail can and cannot do on this machine")
+
     many = commands.add_parser("grade-all", help="grade every submission in a folder")
     many.add_argument("folder", type=Path)
     many.add_argument("--out", type=Path, required=True, help="folder for the results and gradebook.csv")
@@ -204,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     many.add_argument("--submission-timeout", type=float, default=3600.0, metavar="SECONDS")
 
     args, extra = parser.parse_known_args(argv)
+    if args.command == "doctor":
+        from gradoracle import jail
+
+        return jail.doctor()
     if args.command == "grade":
         workers = [] if args.workers == "0" else ["-n", args.workers]
         command = _pytest_command(args.path, args.formula, Path(args.grade_json) if args.grade_json else None, workers + extra)

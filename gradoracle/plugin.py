@@ -60,12 +60,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="wall-time limit of one call into a sandboxed submission (default 20)",
     )
     group.addoption(
-        "--sandbox-user",
-        dest="gradoracle_sandbox_user",
-        default=None,
-        metavar="USER",
-        help="run the sandboxed worker as this (unprivileged) user; Python and the "
-        "project must be readable by it",
+        "--formula-budget",
+        dest="gradoracle_formula_budget",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="time a sandboxed submission may spend on all of one formula's properties; "
+        "past it the formula fails as too slow (default 60)",
+    )
+    group.addoption(
+        "--submission-budget",
+        dest="gradoracle_submission_budget",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="time a sandboxed submission may spend in all, per grading process "
+        "(each xdist worker has its own); past it every formula left fails as too slow (default 900)",
+    )
+    group.addoption(
+        "--require-jail",
+        dest="gradoracle_require_jail",
+        action="store_true",
+        default=False,
+        help="refuse to grade unless the worker can run in the bubblewrap jail (see `gradoracle doctor`)",
+    )
+    group.addoption(
+        "--no-jail",
+        dest="gradoracle_no_jail",
+        action="store_true",
+        default=False,
+        help="run the sandboxed worker without the bubblewrap jail (the grade says so)",
     )
     group.addoption(
         "--grade-json",
@@ -115,6 +139,22 @@ class GradingState:
         self.sandboxed = self.impl_spec is not None and not config.getoption("gradoracle_no_sandbox")
         self.tampering: list[str] = []
         self._fingerprint: dict[str, str] | None = None
+        self.running_formula: str | None = None
+        self.jail_note: str | None = None  # "graded without the jail: <reason>"
+        if self.sandboxed:
+            _safe_import_path()
+            self.jail_mode = _jail_mode(config)
+            if not self.is_worker:
+                self.jail_note = _jail_note(self.jail_mode)
+        if self.grade_json and not self.is_worker:
+            # A killed or interrupted grade must not leave an earlier, complete-looking
+            # results.json behind: remove it now; the new one appears only when complete.
+            try:
+                report.check_results_path(self.grade_json)
+            except report.ResultsPathRefused as exc:
+                raise pytest.UsageError(f"--grade-json: {exc}") from None
+            if os.path.isfile(self.grade_json):
+                os.unlink(self.grade_json)
         if self.sandboxed and not self.is_worker:
             from reference import registry
 
@@ -133,9 +173,12 @@ class GradingState:
 
                     limits = SandboxLimits(
                         call_seconds=self.config.getoption("gradoracle_call_timeout"),
-                        user=self.config.getoption("gradoracle_sandbox_user"),
+                        formula_seconds=self.config.getoption("gradoracle_formula_budget"),
+                        submission_seconds=self.config.getoption("gradoracle_submission_budget"),
+                        jail=self.jail_mode,
                     )
                     self._implementation = SandboxedImplementation(self.impl_spec, limits)  # type: ignore[arg-type]
+                    self._implementation.running(self.running_formula)
                 else:
                     self._implementation = load_implementation(self.impl_spec)
             except SubmissionImportError as exc:
@@ -175,6 +218,15 @@ class GradingState:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
         self.selected_formulas = sorted({m.args[0] for i in keep if (m := i.get_closest_marker("formula"))})
+
+    # -- time budgets: whose property is running -----------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        marker = item.get_closest_marker("formula")
+        self.running_formula = marker.args[0] if marker is not None else None
+        running = getattr(self._implementation, "running", None)
+        if callable(running):
+            running(self.running_formula)
 
     # -- per-test reports ---------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)
@@ -242,8 +294,13 @@ class GradingState:
         results = self.verdicts.results(formulas, import_error=self.import_error)
         if self.tampering:
             results = report.mark_tampering(results, self.tampering)
+        if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
+            # An interrupted grade is incomplete: no results.json, and a non-zero exit.
+            self.interrupted = True
+            return
         if self.grade_json:
-            report.write_results_json(self.grade_json, results, import_error=self.import_error)
+            notes = [self.jail_note] if self.jail_note else []
+            report.write_results_json(self.grade_json, results, import_error=self.import_error, notes=notes)
         self.results = results
         graded_any = any(r.status != "missing" for r in results)
         nothing_graded = bool(results) and (self.import_error is not None or not graded_any)
@@ -254,6 +311,8 @@ class GradingState:
         self.close_implementation()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if getattr(self, "interrupted", False) and not self.is_worker:
+            terminalreporter.write_line("gradoracle: the grade was interrupted; no results were written")
         results = getattr(self, "results", None)
         if results is None or self.is_worker:
             return
@@ -261,8 +320,43 @@ class GradingState:
         terminalreporter.write_line(
             report.render_text(results, impl=self.impl_spec or "reference", import_error=self.import_error)
         )
+        if self.jail_note:
+            terminalreporter.write_line(self.jail_note)
         if self.grade_json:
             terminalreporter.write_line(f"results.json written to {os.path.abspath(self.grade_json)}")
+
+
+def _safe_import_path() -> None:
+    """The grading process never imports from its working folder: a submission
+    that writes a module there (the plain worker can reach it through /proc)
+    would otherwise run inside the grader at its next late import."""
+    import sys
+
+    here = os.path.realpath(os.getcwd())
+    sys.path[:] = [p for p in sys.path if p not in ("", ".") and os.path.realpath(p) != here]
+
+
+def _jail_mode(config: pytest.Config) -> str:
+    if config.getoption("gradoracle_no_jail"):
+        if config.getoption("gradoracle_require_jail"):
+            raise pytest.UsageError("--require-jail and --no-jail contradict each other")
+        return "off"
+    return "require" if config.getoption("gradoracle_require_jail") else "auto"
+
+
+def _jail_note(mode: str) -> str | None:
+    """None when the worker runs in the jail; else the line every report carries.
+    With --require-jail, refuses to grade (a usage error: non-zero exit, no results)."""
+    if mode == "off":
+        return "graded without the jail: --no-jail was given"
+    from gradoracle import jail
+
+    found = jail.status()
+    if found.available:
+        return None
+    if mode == "require":
+        raise pytest.UsageError(f"--require-jail: refusing to grade: {found.reason} (see `gradoracle doctor`)")
+    return f"graded without the jail: {found.reason}"
 
 
 # -- fixtures the properties use ----------------------------------------------

@@ -206,12 +206,60 @@ def results_document(results: list[FormulaResult], *, import_error: str | None =
     }
 
 
-def write_results_json(path: str, results: list[FormulaResult], *, import_error: str | None = None) -> None:
+class ResultsPathRefused(Exception):
+    """The results path is something other than a regular file (a named pipe, a
+    symlink, a folder): the grader writes nothing into it."""
+
+
+def check_results_path(path: str) -> None:
+    """Refuse a results path that exists and is not a regular file; nothing is
+    opened, so a named pipe cannot block the grader."""
+    import os
+    import stat
+
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        kind = (
+            "a named pipe" if stat.S_ISFIFO(mode) else "a symbolic link" if stat.S_ISLNK(mode)
+            else "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        )
+        raise ResultsPathRefused(f"refusing to write results to {path}: it is {kind}, not a regular file")
+
+
+def write_results_json(
+    path: str, results: list[FormulaResult], *, import_error: str | None = None, notes: list[str] | None = None
+) -> None:
+    """Write results.json atomically: a new file beside ``path`` (created with
+    O_EXCL|O_NOFOLLOW, so never through a link) is renamed over it, so a reader
+    sees the old file, or none, or the whole new one. ``notes`` are lines
+    appended to the top-level output (e.g. "graded without the jail: ...")."""
+    import contextlib
+    import os
+    import tempfile
+
+    check_results_path(path)
     target = Path(path)
     if target.parent and not target.parent.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
     document = results_document(results, import_error=import_error)
-    target.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
+    for note in notes or []:
+        document["output"] = f"{document['output']}\n{note}" if document.get("output") else note
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        os.fchmod(descriptor, 0o644)  # as a plainly written results.json would be
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        check_results_path(path)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def render_text(results: list[FormulaResult], *, impl: str, import_error: str | None = None) -> str:
