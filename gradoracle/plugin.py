@@ -300,7 +300,11 @@ class GradingState:
             return
         if self.grade_json:
             notes = [self.jail_note] if self.jail_note else []
-            report.write_results_json(self.grade_json, results, import_error=self.import_error, notes=notes)
+            try:
+                report.write_results_json(self.grade_json, results, import_error=self.import_error, notes=notes)
+            except report.ResultsPathRefused as exc:  # replaced by something else while grading
+                self.refused = f"gradoracle: no results written: {exc}"
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
         self.results = results
         graded_any = any(r.status != "missing" for r in results)
         nothing_graded = bool(results) and (self.import_error is not None or not graded_any)
@@ -313,6 +317,8 @@ class GradingState:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if getattr(self, "interrupted", False) and not self.is_worker:
             terminalreporter.write_line("gradoracle: the grade was interrupted; no results were written")
+        if getattr(self, "refused", None) and not self.is_worker:
+            terminalreporter.write_line(self.refused)
         results = getattr(self, "results", None)
         if results is None or self.is_worker:
             return

@@ -311,23 +311,40 @@ class SandboxedImplementation(Implementation):
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
-        # Whatever the submission started dies too: processes still in the
-        # worker's session, and orphans reparented to us (we are a subreaper)
-        # that we did not start ourselves.
+        # Whatever the submission started dies too (the jail's PID namespace does
+        # this by itself): processes still in the worker's session, orphans
+        # reparented to us (we are a subreaper) that we did not start ourselves,
+        # and every descendant of those, round after round, since a killed
+        # parent's children are reparented to us only once it is gone (a
+        # double-forked, setsid daemon whose own parent stays alive).
         if process is not None:
             me = os.getpid()
-            for pid, parent, session in _processes():
-                stray = session == process.pid or (parent == me and pid not in self._known_children)
-                if stray and pid != me:
+            for _ in range(20):
+                table = _processes()
+                strays = {
+                    pid
+                    for pid, parent, session in table
+                    if pid != me and (session == process.pid or (parent == me and pid not in self._known_children))
+                }
+                grew = True
+                while grew:
+                    more = {pid for pid, parent, _ in table if parent in strays and pid != me} - strays
+                    strays |= more
+                    grew = bool(more)
+                if not strays:
+                    break
+                for pid in strays:
                     try:
                         os.kill(pid, signal.SIGKILL)
                     except (ProcessLookupError, PermissionError):
                         pass
-                    if parent == me:
+                for pid, parent, _ in table:
+                    if pid in strays and parent == me:
                         try:
                             os.waitpid(pid, 0)
                         except ChildProcessError:
                             pass
+                time.sleep(0.01)  # let the kernel reparent the orphans of what was killed
         for fd in (self._to_worker, self._from_worker):
             if fd is not None:
                 try:
