@@ -28,7 +28,9 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory) -> GradedClass:
     base = tmp_path_factory.mktemp("class")
     folder = base / "class"
     folder.mkdir()
-    shutil.copy(EXAMPLES / "reference_submission.py", folder / "correct.py")
+    # A correct submission that stands alone (the reference submission imports the
+    # grader's `reference`, which a jailed worker cannot see).
+    shutil.copy(ROOT / "benchmarks" / "submissions" / "independent_numpy.py", folder / "correct.py")
     shutil.copy(EXAMPLES / "student_submission.py", folder / "buggy.py")
     (folder / "buggy_again").mkdir()
     shutil.copy(EXAMPLES / "student_submission.py", folder / "buggy_again" / "submission.py")

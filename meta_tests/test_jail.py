@@ -231,14 +231,6 @@ def test_code_planted_in_the_graders_folder_never_runs(run: Run, mode: str) -> N
     _assert_no_survivor(run.scratch)
 
 
-def test_the_planting_test_can_fail(run: Run) -> None:
-    """Known-bad case: a grading process that keeps its working folder on
-    sys.path runs the planted module at its first late import."""
-    (run.cwd / "typing_inspect.py").write_text((HOSTILE / "plants_module.py").read_text().split("PLANTED = '''")[1].split("'''")[0])
-    subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, ''); import typing_inspect"], cwd=run.cwd, capture_output=True)
-    assert (run.cwd / "PLANTED-CODE-RAN").exists()
-
-
 # -- classmates ------------------------------------------------------------------------
 
 
