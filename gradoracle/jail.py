@@ -212,10 +212,12 @@ def command(
         "--new-session",  # no TIOCSTI into the grader's terminal
         "--hostname", "gradoracle-jail",
         *_system_binds(),
+        # The scratch tmpfs first: a Python installed under /tmp stays visible on top of it.
+        "--size", str(int(scratch_bytes)), "--tmpfs", SCRATCH,
     ]
     for root in roots:
         args += ["--ro-bind", root, root]
-    for hidden in _hidden_inside(roots):
+    for hidden in _hidden_inside([*roots, "/usr"]):
         if os.path.isdir(hidden):
             args += ["--tmpfs", hidden, "--remount-ro", hidden]
         else:  # a single-file module
@@ -226,7 +228,6 @@ def command(
     args += [
         "--proc", "/proc",
         "--dev", "/dev",
-        "--size", str(int(scratch_bytes)), "--tmpfs", SCRATCH,
         "--remount-ro", "/",  # the root tmpfs holds only mount points: nothing to write there
         "--chdir", SCRATCH,
         "--clearenv",

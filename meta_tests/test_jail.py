@@ -43,7 +43,7 @@ CORRECT = ROOT / "benchmarks" / "submissions" / "independent_numpy.py"
 BUDGETS = ["--call-timeout", "2", "--formula-budget", "5", "--submission-budget", "30"]
 # The most a grade under BUDGETS may take: the submission budget, plus a grade of
 # the logistic family's own work and interpreter starts on a loaded machine.
-GRADE_BOUND_SECONDS = 30 + 150
+GRADE_BOUND_SECONDS = 30 + 270
 
 needs_jail = pytest.mark.skipif(
     not jail.status().available, reason=f"the jail cannot run on this machine: {jail.status().reason}"
@@ -484,6 +484,26 @@ def test_require_jail_refuses_to_grade_where_the_jail_cannot_run(run: Run, tmp_p
     document = json.loads(run.results.read_text())
     assert completed.returncode == 0 and document["score"] == 4, completed.stdout[-2000:]
     assert document["output"].splitlines()[-1].startswith("graded without the jail: bubblewrap (bwrap) is not installed")
+
+
+@needs_jail
+def test_an_installed_copy_of_the_grader_is_hidden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wheel install puts `reference` and `gradoracle` in site-packages, which the
+    jail binds: their folders must appear empty there."""
+    site_packages = tmp_path / "site-packages"
+    for package in ("reference", "gradoracle"):
+        (site_packages / package).mkdir(parents=True)
+        (site_packages / package / "registry.py").write_text("ANSWERS = 42\n")
+    (site_packages / "numpy_like").mkdir()
+    (site_packages / "numpy_like" / "kept.py").write_text("")
+    roots = jail._python_roots()
+    monkeypatch.setattr(jail, "_python_roots", lambda: [*roots, str(site_packages)])
+    monkeypatch.setattr(jail, "_package_folders", lambda names: [str(site_packages / "reference"), str(site_packages / "gradoracle")])
+    listing = f"import os; print(sorted(os.listdir({str(site_packages)!r})), os.listdir({str(site_packages / 'reference')!r}), os.listdir({str(site_packages / 'gradoracle')!r}))"
+    completed = subprocess.run(
+        jail.command([sys.executable, "-c", listing], submission_folder=None, environment={}), capture_output=True, text=True, timeout=120
+    )
+    assert completed.stdout.strip() == "['gradoracle', 'numpy_like', 'reference'] [] []", completed.stdout + completed.stderr
 
 
 def test_doctor_reports_what_the_jail_can_do() -> None:
