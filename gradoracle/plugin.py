@@ -141,6 +141,8 @@ class GradingState:
         self._fingerprint: dict[str, str] | None = None
         self.running_formula: str | None = None
         self.jail_note: str | None = None  # "graded without the jail: <reason>"
+        if config.getoption("gradoracle_require_jail") and self.impl_spec is not None and not self.sandboxed:
+            raise pytest.UsageError("--require-jail and --no-sandbox contradict each other (--no-sandbox runs the submission in this process)")
         if self.sandboxed:
             _safe_import_path()
             self.jail_mode = _jail_mode(config)

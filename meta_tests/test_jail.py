@@ -506,6 +506,12 @@ def test_an_installed_copy_of_the_grader_is_hidden(tmp_path: Path, monkeypatch: 
     assert completed.stdout.strip() == "['gradoracle', 'numpy_like', 'reference'] [] []", completed.stdout + completed.stderr
 
 
+def test_require_jail_refuses_an_in_process_grade(run: Run) -> None:
+    completed = subprocess.run(run.command(CORRECT, "--require-jail", "--no-sandbox"), capture_output=True, text=True, timeout=300, cwd=run.cwd, env=run.environment())
+    assert completed.returncode == pytest.ExitCode.USAGE_ERROR and "contradict" in completed.stderr, completed.stderr[-2000:]
+    assert not run.results.exists()
+
+
 def test_doctor_reports_what_the_jail_can_do() -> None:
     completed = subprocess.run([sys.executable, "-m", "gradoracle.cli", "doctor"], capture_output=True, text=True, timeout=300)
     if jail.status().available:
