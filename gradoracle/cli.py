@@ -4,6 +4,7 @@
     gradoracle grade-all FOLDER --out OUT [--assignment FILE] [-j JOBS] [--shard K/N]
     gradoracle merge SLICE_OUT... --out OUT
     gradoracle gradescope ASSIGNMENT.toml --out autograder.zip
+    gradoracle doctor
 
 A submission (PATH, or each entry of FOLDER) is a ``.py`` file, a notebook
 (``.ipynb``), a package folder, or a folder holding ``submission.py`` (or one
@@ -52,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--grade-json", metavar="FILE")
     one.add_argument("-n", dest="workers", default="auto", help="pytest-xdist workers (default auto; 0 for none)")
 
+    commands.add_parser("doctor", help="what the bubblewrap jail can and cannot do on this machine")
+
     many = commands.add_parser("grade-all", help="grade every submission in a folder")
     many.add_argument("folder", type=Path)
     many.add_argument("--out", type=Path, required=True, help="folder for the results, gradebook and class report")
@@ -73,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     zipper.add_argument("--out", type=Path, default=Path("autograder.zip"))
 
     args, extra = parser.parse_known_args(argv)
+    if args.command == "doctor":
+        from gradoracle import jail
+
+        return jail.doctor()
     if args.command == "grade":
         return _grade(parser, args, extra)
     if extra and args.command in ("merge", "gradescope"):

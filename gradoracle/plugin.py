@@ -65,12 +65,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="wall-time limit of one call into a sandboxed submission (default 20)",
     )
     group.addoption(
-        "--sandbox-user",
-        dest="gradoracle_sandbox_user",
-        default=None,
-        metavar="USER",
-        help="run the sandboxed worker as this (unprivileged) user; Python and the "
-        "project must be readable by it",
+        "--formula-budget",
+        dest="gradoracle_formula_budget",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="time a sandboxed submission may spend on all of one formula's properties; "
+        "past it the formula fails as too slow (default 60)",
+    )
+    group.addoption(
+        "--submission-budget",
+        dest="gradoracle_submission_budget",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="time a sandboxed submission may spend in all, per grading process "
+        "(each xdist worker has its own); past it every formula left fails as too slow (default 900)",
+    )
+    group.addoption(
+        "--require-jail",
+        dest="gradoracle_require_jail",
+        action="store_true",
+        default=False,
+        help="refuse to grade unless the worker can run in the bubblewrap jail (see `gradoracle doctor`)",
+    )
+    group.addoption(
+        "--no-jail",
+        dest="gradoracle_no_jail",
+        action="store_true",
+        default=False,
+        help="run the sandboxed worker without the bubblewrap jail (the grade says so)",
     )
     group.addoption(
         "--assignment",
@@ -155,6 +179,24 @@ class GradingState:
         self.sandboxed = self.impl_spec is not None and not config.getoption("gradoracle_no_sandbox")
         self.tampering: list[str] = []
         self._fingerprint: dict[str, str] | None = None
+        self.running_formula: str | None = None
+        self.jail_note: str | None = None  # "graded without the jail: <reason>"
+        if config.getoption("gradoracle_require_jail") and self.impl_spec is not None and not self.sandboxed:
+            raise pytest.UsageError("--require-jail and --no-sandbox contradict each other (--no-sandbox runs the submission in this process)")
+        if self.sandboxed:
+            _safe_import_path()
+            self.jail_mode = _jail_mode(config)
+            if not self.is_worker:
+                self.jail_note = _jail_note(self.jail_mode)
+        if self.grade_json and not self.is_worker:
+            # A killed or interrupted grade must not leave an earlier, complete-looking
+            # results.json behind: remove it now; the new one appears only when complete.
+            try:
+                report.check_results_path(self.grade_json)
+            except report.ResultsPathRefused as exc:
+                raise pytest.UsageError(f"--grade-json: {exc}") from None
+            if os.path.isfile(self.grade_json):
+                os.unlink(self.grade_json)
         if self.sandboxed and not self.is_worker:
             from gradoracle import integrity
             from reference import registry
@@ -177,11 +219,14 @@ class GradingState:
 
                     limits = SandboxLimits(
                         call_seconds=self.config.getoption("gradoracle_call_timeout"),
-                        user=self.config.getoption("gradoracle_sandbox_user"),
+                        formula_seconds=self.config.getoption("gradoracle_formula_budget"),
+                        submission_seconds=self.config.getoption("gradoracle_submission_budget"),
+                        jail=self.jail_mode,
                     )
                     self._implementation = SandboxedImplementation(
                         self.impl_spec, limits, bindings=self.bindings()  # type: ignore[arg-type]
                     )
+                    self._implementation.running(self.running_formula)
                 else:
                     self._implementation = load_implementation(self.impl_spec, bindings=self.bindings())
             except SubmissionImportError as exc:
@@ -234,6 +279,15 @@ class GradingState:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
         self.selected_formulas = sorted({m.args[0] for i in keep if (m := i.get_closest_marker("formula"))})
+
+    # -- time budgets: whose property is running -----------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        marker = item.get_closest_marker("formula")
+        self.running_formula = marker.args[0] if marker is not None else None
+        running = getattr(self._implementation, "running", None)
+        if callable(running):
+            running(self.running_formula)
 
     # -- per-test reports ---------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)
@@ -343,13 +397,18 @@ class GradingState:
 
         self.notes = classroom.submission_notes(self.impl_spec) if self.import_error is None else ""
         if self.grade_json:
-            report.write_results_json(
-                self.grade_json,
-                results,
-                import_error=import_error,
-                execution_time=time.monotonic() - self.started,
-                notes=self.notes,
-            )
+            try:
+                report.write_results_json(
+                    self.grade_json,
+                    results,
+                    import_error=import_error,
+                    execution_time=time.monotonic() - self.started,
+                    notes=self.notes,
+                    grader_lines=[self.jail_note] if self.jail_note else [],
+                )
+            except report.ResultsPathRefused as exc:  # replaced by something else while grading
+                self.refused = f"gradoracle: no results written: {exc}"
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
         self.results = results
         graded_any = any(r.status != "missing" for r in results)
         nothing_graded = bool(results) and (self.import_error is not None or not graded_any)
@@ -383,6 +442,8 @@ class GradingState:
                     + (stale if os.path.exists(self.grade_json) else "")
                 )
             return
+        if getattr(self, "refused", None) and not self.is_worker:
+            terminalreporter.write_line(self.refused)
         results = getattr(self, "results", None)
         if results is None or self.is_worker:
             return
@@ -392,8 +453,43 @@ class GradingState:
         )
         if getattr(self, "notes", ""):
             terminalreporter.write_line(self.notes)
+        if self.jail_note:
+            terminalreporter.write_line(self.jail_note)
         if self.grade_json:
             terminalreporter.write_line(f"results.json written to {os.path.abspath(self.grade_json)}")
+
+
+def _safe_import_path() -> None:
+    """The grading process never imports from its working folder: a submission
+    that writes a module there (the plain worker can reach it through /proc)
+    would otherwise run inside the grader at its next late import."""
+    import sys
+
+    here = os.path.realpath(os.getcwd())
+    sys.path[:] = [p for p in sys.path if p not in ("", ".") and os.path.realpath(p) != here]
+
+
+def _jail_mode(config: pytest.Config) -> str:
+    if config.getoption("gradoracle_no_jail"):
+        if config.getoption("gradoracle_require_jail"):
+            raise pytest.UsageError("--require-jail and --no-jail contradict each other")
+        return "off"
+    return "require" if config.getoption("gradoracle_require_jail") else "auto"
+
+
+def _jail_note(mode: str) -> str | None:
+    """None when the worker runs in the jail; else the line every report carries.
+    With --require-jail, refuses to grade (a usage error: non-zero exit, no results)."""
+    if mode == "off":
+        return "graded without the jail: --no-jail was given"
+    from gradoracle import jail
+
+    found = jail.status()
+    if found.available:
+        return None
+    if mode == "require":
+        raise pytest.UsageError(f"--require-jail: refusing to grade: {found.reason} (see `gradoracle doctor`)")
+    return f"graded without the jail: {found.reason}"
 
 
 # -- fixtures the properties use ----------------------------------------------

@@ -304,6 +304,29 @@ def results_document(
     return document
 
 
+class ResultsPathRefused(Exception):
+    """The results path is something other than a regular file (a named pipe, a
+    symlink, a folder): the grader writes nothing into it."""
+
+
+def check_results_path(path: str) -> None:
+    """Refuse a results path that exists and is not a regular file; nothing is
+    opened, so a named pipe cannot block the grader."""
+    import os
+    import stat
+
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        kind = (
+            "a named pipe" if stat.S_ISFIFO(mode) else "a symbolic link" if stat.S_ISLNK(mode)
+            else "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        )
+        raise ResultsPathRefused(f"refusing to write results to {path}: it is {kind}, not a regular file")
+
+
 def write_results_json(
     path: str,
     results: list[FormulaResult],
@@ -311,18 +334,37 @@ def write_results_json(
     import_error: str | None = None,
     execution_time: float | None = None,
     notes: str = "",
+    grader_lines: list[str] | None = None,
 ) -> None:
+    """Write results.json atomically: a new file beside ``path`` (created with
+    O_EXCL|O_NOFOLLOW, so never through a link) is renamed over it, so a reader
+    sees the old file, or none, or the whole new one. ``notes`` is how the
+    submission was read (a notebook's skipped statements); ``grader_lines`` are
+    lines about the grading itself appended to the top-level output (e.g.
+    "graded without the jail: ...")."""
+    import contextlib
+    import os
+    import tempfile
+
+    check_results_path(path)
     target = Path(path)
     if target.parent and not target.parent.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
     document = results_document(results, import_error=import_error, execution_time=execution_time, notes=notes)
-    # Written whole, then renamed: a reader never sees half a grade.
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    for note in grader_lines or []:
+        document["output"] = f"{document['output']}\n{note}" if document.get("output") else note
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
-        temporary.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
+        os.fchmod(descriptor, 0o644)  # as a plainly written results.json would be
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        check_results_path(path)
         os.replace(temporary, target)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
         raise
 
 

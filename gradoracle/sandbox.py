@@ -8,9 +8,17 @@ its time limit, a worker that dies (``os._exit``, a segfault, the memory limit)
 or a reply that cannot be read fails that call with a plain reason; the worker
 is killed with everything it started and a fresh one serves the next call.
 
-The grading process makes itself a *child subreaper*, so a submission's
-double-forked daemon is reparented to it and killed with the worker instead
-of outliving the grade.
+Where bubblewrap works, the worker runs in the jail (:mod:`gradoracle.jail`):
+its own namespaces, an unprivileged uid, a read-only view of only Python and
+the submission's private copy. Elsewhere it runs as the plain worker, and the
+grade says so. The grading process makes itself a *child subreaper*, so a
+plain worker's double-forked daemon is reparented to it and killed with the
+worker instead of outliving the grade.
+
+Time budgets bound a whole grade: besides the per-call limit, the time spent
+waiting for the worker is charged to the formula whose property is running
+(:meth:`SandboxedImplementation.running`) and to the submission; past either
+budget every further call fails at once with "too slow".
 """
 
 from __future__ import annotations
@@ -31,11 +39,11 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable
 
-from gradoracle import seam, wire
+from gradoracle import jail, seam, wire
 from gradoracle.submission import Implementation, SubmissionImportError
 from reference import registry
 
-__all__ = ["SandboxedImplementation", "SandboxLimits", "WorkerDied", "CallTimedOut", "evaluate_batched"]
+__all__ = ["SandboxedImplementation", "SandboxLimits", "WorkerDied", "CallTimedOut", "TooSlow", "evaluate_batched"]
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -84,12 +92,22 @@ class CallTimedOut(seam.SubmissionFault):
     pass
 
 
+class TooSlow(seam.SubmissionFault):
+    """A formula's (or the whole submission's) time budget is spent."""
+
+
 class SandboxLimits:
     """Per-call wall time and the worker's resources.
 
     The time limit is generous (a correct formula on the suite's small inputs
     takes milliseconds) so that a loaded machine never turns a slow correct
     submission into a failure; it only stops submissions that hang.
+
+    The budgets bound a whole grade: ``formula_seconds`` of waiting for the
+    worker while one formula's properties run, ``submission_seconds`` in all
+    (per grading process: each xdist worker has its own sandbox). ``jail`` is
+    "auto" (the jail where bubblewrap works, else the plain worker), "require"
+    (refuse to start without it) or "off".
     """
 
     def __init__(
@@ -97,12 +115,19 @@ class SandboxLimits:
         call_seconds: float = 20.0,
         memory_bytes: int = 4 * 1024**3,
         file_bytes: int = 64 * 1024**2,
-        user: str | None = None,
+        *,
+        formula_seconds: float = 60.0,
+        submission_seconds: float = 900.0,
+        jail: str = "auto",
     ) -> None:
+        if jail not in ("auto", "require", "off"):
+            raise ValueError(f"jail must be 'auto', 'require' or 'off', not {jail!r}")
         self.call_seconds = call_seconds
         self.memory_bytes = memory_bytes
         self.file_bytes = file_bytes
-        self.user = user
+        self.formula_seconds = formula_seconds
+        self.submission_seconds = submission_seconds
+        self.jail = jail
 
 
 def _widen_pipe(descriptor: int) -> None:
@@ -165,6 +190,8 @@ class SandboxedImplementation(Implementation):
         self.array_namespace = array_namespace
         self.dtype = dtype
         self.formula_ids = registry.ids()
+        # Jailed, or why not (said in the grade: "graded without the jail: ...").
+        self.jailed, self.jail_problem = _jail_decision(self.limits.jail)
         self._workdir = Path(tempfile.mkdtemp(prefix="gradoracle-sandbox-"))
         self._target = self._private_copy(spec)
         self._process: subprocess.Popen[bytes] | None = None
@@ -175,28 +202,43 @@ class SandboxedImplementation(Implementation):
         self.restarts = 0
         self._known_children: set[int] = set()
         self._prefetched: dict[str, dict[str, Any]] = {}
+        # Time budgets: seconds spent waiting for the worker, per formula whose
+        # properties were running, and in all.
+        self._running_formula: str | None = None
+        self._spent_by_formula: dict[str, float] = {}
+        self._spent = 0.0
         _become_subreaper()
         self._start()
         _LIVE.add(self)
 
     # -- the worker's life ---------------------------------------------------------
     def _private_copy(self, spec: str) -> str:
-        """Copy a file or package submission into the sandbox's own folder, so the
-        submission cannot rewrite the original it was graded from."""
+        """Copy a file or folder submission into the sandbox's own folder, so the
+        submission cannot rewrite the original it was graded from. A file
+        submission gets only its file and a folder submission only its folder:
+        never a classmate's file that lies beside it."""
         path = Path(spec).expanduser()
         if not path.exists():
             return spec  # a module name (or a bad path: the worker reports it)
         destination = self._workdir / "submission"
         if path.is_dir():
-            shutil.copytree(path, destination / path.name)
-            return str(destination / path.name)
-        destination.mkdir()
-        shutil.copy2(path, destination / path.name)
-        # A file submission may import sibling helper modules: copy those too.
-        for sibling in path.parent.glob("*.py"):
-            if sibling != path:
-                shutil.copy2(sibling, destination / sibling.name)
-        return str(destination / path.name)
+            shutil.copytree(path, destination / path.name, symlinks=False, ignore=shutil.ignore_patterns("__pycache__"))
+            target = destination / path.name
+        else:
+            destination.mkdir()
+            shutil.copy2(path, destination / path.name)
+            target = destination / path.name
+        # The jailed worker (another uid) reads the copy; nobody writes it.
+        for item in [self._workdir, destination, *destination.rglob("*")]:
+            item.chmod(0o755 if item.is_dir() else 0o644)
+        return str(target)
+
+    def _worker_target(self) -> str:
+        """The submission's path as the worker sees it."""
+        folder = self._workdir / "submission"
+        if self.jailed and os.path.isabs(self._target) and self._target.startswith(str(folder)):
+            return jail.in_jail_path(str(folder), self._target)
+        return self._target
 
     def _limit_child(self) -> None:  # runs in the child between fork and exec
         resource.setrlimit(resource.RLIMIT_AS, (self.limits.memory_bytes, self.limits.memory_bytes))
@@ -222,35 +264,50 @@ class SandboxedImplementation(Implementation):
         user_path = [os.path.abspath(p) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
         if self._target == self.spec and not Path(self.spec).expanduser().exists():
             user_path.insert(0, os.getcwd())
-        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([_project_root(), *user_path]))
+        argv = [sys.executable, "-m", "gradoracle.worker", str(child_read), str(child_write)]
+        if self.jailed:
+            submission = self._workdir / "submission"
+            env.pop("PYTHONPATH", None)  # the jail's PYTHONPATH holds only the staged worker modules (and user_path)
+            env.pop("VIRTUAL_ENV", None)
+            argv = jail.command(
+                argv,
+                submission_folder=str(submission) if submission.exists() else None,
+                environment=env,
+                module_paths=user_path,
+            )
+            cwd = "/"
+        else:
+            env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([_project_root(), *user_path]))
+            cwd = str(self._workdir)
         self._known_children = {pid for pid, parent, _ in _processes() if parent == os.getpid()}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "gradoracle.worker", str(child_read), str(child_write)],
+            argv,
             pass_fds=(child_read, child_write),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            cwd=self._workdir,
+            cwd=cwd,
             env=env,
             start_new_session=True,
             preexec_fn=self._limit_child,
-            user=self.limits.user,
         )
         os.close(child_read)
         os.close(child_write)
         self._to_worker, self._from_worker = parent_write, parent_read
         hello = {
-            "spec": self._target,
+            "spec": self._worker_target(),
             "formula_ids": self.formula_ids,
             "bindings": self.bindings,
             "array_namespace": self.array_namespace,
             "dtype": self.dtype,
         }
         wire.send(self._to_worker, hello)
-        hello = self._await_reply(timeout=max(60.0, self.limits.call_seconds), doing="importing the submission")
+        hello = self._await_reply(
+            timeout=max(60.0, self.limits.call_seconds), doing="importing the submission", budget=HELLO_REPLY_BYTES
+        )
         if "import_error" in hello:
             self.close()
-            raise SubmissionImportError(str(hello["import_error"]).replace(self._target, self.spec))
+            raise SubmissionImportError(str(hello["import_error"]).replace(self._worker_target(), self.spec).replace(self._target, self.spec))
         self._provided = set(hello["provides"])
         self.functions = {formula_id: None for formula_id in self._provided}  # type: ignore[misc]
 
@@ -265,23 +322,40 @@ class SandboxedImplementation(Implementation):
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
-        # Whatever the submission started dies too: processes still in the
-        # worker's session, and orphans reparented to us (we are a subreaper)
-        # that we did not start ourselves.
+        # Whatever the submission started dies too (the jail's PID namespace does
+        # this by itself): processes still in the worker's session, orphans
+        # reparented to us (we are a subreaper) that we did not start ourselves,
+        # and every descendant of those, round after round, since a killed
+        # parent's children are reparented to us only once it is gone (a
+        # double-forked, setsid daemon whose own parent stays alive).
         if process is not None:
             me = os.getpid()
-            for pid, parent, session in _processes():
-                stray = session == process.pid or (parent == me and pid not in self._known_children)
-                if stray and pid != me:
+            for _ in range(20):
+                table = _processes()
+                strays = {
+                    pid
+                    for pid, parent, session in table
+                    if pid != me and (session == process.pid or (parent == me and pid not in self._known_children))
+                }
+                grew = True
+                while grew:
+                    more = {pid for pid, parent, _ in table if parent in strays and pid != me} - strays
+                    strays |= more
+                    grew = bool(more)
+                if not strays:
+                    break
+                for pid in strays:
                     try:
                         os.kill(pid, signal.SIGKILL)
                     except (ProcessLookupError, PermissionError):
                         pass
-                    if parent == me:
+                for pid, parent, _ in table:
+                    if pid in strays and parent == me:
                         try:
                             os.waitpid(pid, 0)
                         except ChildProcessError:
                             pass
+                time.sleep(0.01)  # let the kernel reparent the orphans of what was killed
         for fd in (self._to_worker, self._from_worker):
             if fd is not None:
                 try:
@@ -305,20 +379,56 @@ class SandboxedImplementation(Implementation):
     def provides(self, formula_id: str) -> bool:
         return formula_id in self._provided
 
-    def _await_reply(self, *, timeout: float, doing: str) -> dict[str, Any]:
+    # -- time budgets -------------------------------------------------------------
+    def running(self, formula_id: str | None) -> None:
+        """Charge the time of the calls that follow to ``formula_id``'s budget
+        (the plugin calls this as each property starts)."""
+        self._running_formula = formula_id
+
+    def _budget_left(self, formula_id: str | None) -> tuple[float, str]:
+        """Seconds left before a budget runs out, and what "too slow" then says."""
+        left = self.limits.submission_seconds - self._spent
+        why = f"too slow: the submission's calls took more than {self.limits.submission_seconds:g} s in all (the time budget per submission)"
+        charged = self._running_formula or formula_id
+        if charged is not None:
+            formula_left = self.limits.formula_seconds - self._spent_by_formula.get(charged, 0.0)
+            if formula_left < left:
+                left = formula_left
+                why = f"too slow: its properties took more than {self.limits.formula_seconds:g} s (the time budget per formula)"
+        return left, why
+
+    def _charge(self, formula_id: str | None, seconds: float) -> None:
+        self._spent += seconds
+        charged = self._running_formula or formula_id
+        if charged is not None:
+            self._spent_by_formula[charged] = self._spent_by_formula.get(charged, 0.0) + seconds
+
+    def _await_reply(
+        self, *, timeout: float, doing: str, budget: int = wire.MAX_FRAME, formula_id: str | None = None
+    ) -> dict[str, Any]:
         assert self._from_worker is not None
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self._kill()
-                raise CallTimedOut(f"did not finish {doing} within {timeout:g} s (the time limit per call)")
-            ready, _, _ = select.select([self._from_worker], [], [], remaining)
-            if ready:
-                break
+        left, too_slow = self._budget_left(formula_id)
+        if left <= 0:
+            self._kill()  # the worker may be in the middle of a call nobody waits for
+            raise TooSlow(too_slow)
+        started = time.monotonic()
+        deadline = started + min(timeout, left)
         try:
-            return wire.receive(self._from_worker)
-        except (EOFError, OSError, wire.FrameTooLarge, ValueError) as exc:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._kill()
+                    if left < timeout:
+                        raise TooSlow(too_slow)
+                    raise CallTimedOut(f"did not finish {doing} within {timeout:g} s (the time limit per call)")
+                ready, _, _ = select.select([self._from_worker], [], [], remaining)
+                if ready:
+                    break
+        finally:
+            self._charge(formula_id, time.monotonic() - started)
+        try:
+            return wire.receive(self._from_worker, budget=budget)
+        except (EOFError, OSError, wire.FrameTooLarge, ValueError, RecursionError) as exc:
             reason = self._death_reason()
             self._kill()
             if isinstance(exc, wire.FrameTooLarge):
@@ -333,6 +443,8 @@ class SandboxedImplementation(Implementation):
             code = process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return "the worker stopped answering"
+        if self.jailed and code > 128:  # bwrap exits with 128 + the signal that killed the worker
+            code = 128 - code
         if code < 0:
             try:
                 name = signal.Signals(-code).name
@@ -372,12 +484,15 @@ class SandboxedImplementation(Implementation):
             return reference_implementation().call(formula_id, *args)
         reply = self._prefetched.pop(self._key(formula_id, encoded), None) if self._prefetched else None
         if reply is None:
-            reply = self._round_trip(formula_id, encoded)
+            reply = self._round_trip(formula_id, encoded, args)
         return self._check_reply(formula_id, args, reply)
 
-    def _round_trip(self, formula_id: str, encoded: list[Any]) -> dict[str, Any]:
+    def _round_trip(self, formula_id: str, encoded: list[Any], args: tuple = ()) -> dict[str, Any]:
         if formula_id in self._hung:
             raise CallTimedOut(f"{formula_id} {self._hung[formula_id]} (an earlier call; not retried)")
+        left, too_slow = self._budget_left(formula_id)
+        if left <= 0:
+            raise TooSlow(f"{formula_id} {too_slow}")
         if self._process is None:
             self.restarts += 1
             self._start()
@@ -386,11 +501,18 @@ class SandboxedImplementation(Implementation):
         except OSError:
             self._kill()
             raise WorkerDied(f"{formula_id}: the process running the submission was gone") from None
-        return self._await_call(formula_id)
+        return self._await_call(formula_id, args)
 
-    def _await_call(self, formula_id: str) -> dict[str, Any]:
+    def _await_call(self, formula_id: str, args: tuple = ()) -> dict[str, Any]:
         try:
-            return self._await_reply(timeout=self.limits.call_seconds, doing=f"computing {formula_id}")
+            return self._await_reply(
+                timeout=self.limits.call_seconds,
+                doing=f"computing {formula_id}",
+                budget=reply_budget(formula_id, args),
+                formula_id=formula_id,
+            )
+        except TooSlow as exc:
+            raise TooSlow(f"{formula_id} {exc}") from None
         except CallTimedOut as exc:
             self._hung[formula_id] = str(exc)
             raise CallTimedOut(f"{formula_id} {exc}") from None
@@ -409,8 +531,8 @@ class SandboxedImplementation(Implementation):
         batch = [{"formula": formula_id, "args": [wire.encode(a) for a in args]} for formula_id, args, _ in calls]
         try:
             wire.send(self._to_worker, {"op": "call_many", "calls": batch})  # type: ignore[arg-type]
-            for formula_id, _, key in calls:
-                self._prefetched[key] = self._await_call(formula_id)
+            for formula_id, args, key in calls:
+                self._prefetched[key] = self._await_call(formula_id, args)
         except (seam.SubmissionFault, OSError):
             pass  # the direct calls of the second pass report it
 
@@ -424,6 +546,51 @@ class SandboxedImplementation(Implementation):
             warnings=[str(w) for w in reply.get("warnings", [])],
         )
         return seam.check(formula_id, outcome, args, registry.get(formula_id).reference)
+
+
+# The hello's reply names the formulas provided: a few kB.
+HELLO_REPLY_BYTES = 1024**2
+# Room in any reply for its JSON keys, an exception's text and traceback, warnings.
+REPLY_OVERHEAD_BYTES = 1024**2
+# Per number of the expected result: 16 bytes (complex128) as a buffer, or ~32
+# characters as JSON text (a list of floats), with room to spare.
+REPLY_BYTES_PER_NUMBER = 64
+
+
+def reply_budget(formula_id: str, args: tuple) -> int:
+    """The largest reply a call can need: a fixed allowance plus a few bytes per
+    number of the reference's result on these arguments' shapes (cached per
+    shape by :func:`gradoracle.seam.expected_structure`). A larger reply is
+    refused from its length prefix, before anything is allocated for it."""
+    numbers = 0
+    try:
+        structure = seam.expected_structure(formula_id, registry.get(formula_id).reference, args)
+    except Exception:
+        structure = None
+    if structure is not None:
+        leaves = list(structure) if isinstance(structure, tuple) else [structure]
+        while leaves:
+            leaf = leaves.pop()
+            if isinstance(leaf, tuple):
+                leaves.extend(leaf)
+            else:
+                count = 1
+                for n in leaf.shape:
+                    count *= int(n)
+                numbers += count
+    return min(wire.MAX_FRAME, REPLY_OVERHEAD_BYTES + REPLY_BYTES_PER_NUMBER * numbers)
+
+
+def _jail_decision(mode: str) -> tuple[bool, str]:
+    """(jailed?, why not): "require" raises :class:`jail.JailUnavailable` instead of falling back."""
+    if mode == "off":
+        return False, "--no-jail was given"
+    found = jail.status()
+    if found.available:
+        return True, ""
+    if mode == "require":
+        raise jail.JailUnavailable(f"--require-jail: the jail cannot run here: {found.reason}")
+    return False, found.reason
 
 
 def _project_root() -> str:

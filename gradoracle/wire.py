@@ -216,20 +216,26 @@ def _read_exactly(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _read_size(fd: int, budget: int) -> int:
+def _read_size(fd: int, budget: int, limit: int) -> int:
+    """A length prefix, refused before anything is read or allocated for it when
+    it exceeds what is left of the reply's budget."""
     (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size))
     if size > budget:
-        raise FrameTooLarge(f"a reply of more than {MAX_FRAME} bytes")
+        raise FrameTooLarge(f"a reply of more than {limit:,} bytes, the most this call's result can need")
     return size
 
 
-def receive(fd: int) -> dict[str, Any]:
-    budget = MAX_FRAME
-    text = _read_exactly(fd, _read_size(fd, budget))
+def receive(fd: int, budget: int = MAX_FRAME) -> dict[str, Any]:
+    """One frame, of at most ``budget`` bytes in all (JSON text and buffers):
+    the receiver knows how large a reply can legitimately be (see
+    :func:`gradoracle.sandbox.reply_budget`), and every length prefix is checked
+    against what is left before it is read."""
+    limit = budget = min(budget, MAX_FRAME)
+    text = _read_exactly(fd, _read_size(fd, budget, limit))
     budget -= len(text)
     buffers = []
-    for _ in range(_read_size(fd, budget // _HEADER.size)):
-        buffers.append(_read_exactly(fd, size := _read_size(fd, budget)))
+    for _ in range(_read_size(fd, budget // _HEADER.size, limit)):
+        buffers.append(_read_exactly(fd, size := _read_size(fd, budget, limit)))
         budget -= size + _HEADER.size
 
     def attach(obj: dict[str, Any]) -> Any:

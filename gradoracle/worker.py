@@ -103,6 +103,10 @@ def serve(read_fd: int, write_fd: int) -> None:
         # ``bindings`` (student names and argument orders) and the array namespace
         # and dtype the functions are to be called with (see gradoracle.sandbox).
         functions = lookup_formulas(module, list(hello["formula_ids"]), hello.get("bindings"))
+        if os.getpid() == own_pid:
+            # Processes the submission started at import are not any call's doing:
+            # end them now rather than blame the first call for them.
+            _reap_children(own_pid)
         wire.send(write_fd, {"provides": sorted(functions)})
     except SubmissionImportError as exc:
         wire.send(write_fd, {"import_error": str(exc)})

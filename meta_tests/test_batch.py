@@ -40,7 +40,9 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory) -> GradedClass:
     base = tmp_path_factory.mktemp("class")
     folder = base / "class"
     folder.mkdir()
-    shutil.copy(EXAMPLES / "reference_submission.py", folder / "correct.py")
+    # A correct submission that stands alone (the reference submission imports the
+    # grader's `reference`, which a jailed worker cannot see).
+    shutil.copy(ROOT / "benchmarks" / "submissions" / "independent_numpy.py", folder / "correct.py")
     shutil.copy(EXAMPLES / "student_submission.py", folder / "buggy.py")
     (folder / "buggy_again").mkdir()  # a folder with one .py file (not named submission.py) and a note
     shutil.copy(EXAMPLES / "student_submission.py", folder / "buggy_again" / "hw2.py")

@@ -96,7 +96,11 @@ def test_the_reproduce_line_reproduces_the_failure(tmp_path: Path, graded_exampl
 
 def test_missing_formulas_score_zero_and_never_pass(tmp_path: Path) -> None:
     submission = tmp_path / "partial.py"
-    submission.write_text("from reference.logistic import loss as logistic_loss\n")
+    # Its own loss: a jailed submission cannot import the grader's `reference`.
+    submission.write_text(
+        "import numpy as np\n\n\ndef logistic_loss(w, b, x, y):\n    z = x @ w + b\n"
+        "    return float(np.sum(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)))\n"
+    )
     completed, document = grade(tmp_path, "--formula", "logistic.*", "-p", "no:xdist", impl=submission)
     assert document is not None
     by_name = {t["name"]: t for t in document["tests"]}

@@ -25,9 +25,16 @@ ARGS = (np.array([0.5, -1.0]), 0.25, np.array([[1.0, 2.0], [-1.0, 0.5]]), np.arr
 LIMITS = SandboxLimits(call_seconds=3.0, memory_bytes=2 * 1024**3)
 
 
+@pytest.fixture(params=["auto", "off"], ids=["jail", "no-jail"])
+def jail_mode(request: pytest.FixtureRequest) -> str:
+    """Every attack against the jailed worker (where bubblewrap works) and the plain one."""
+    return request.param
+
+
 @pytest.fixture
-def sandbox(request: pytest.FixtureRequest):
-    implementation = SandboxedImplementation(str(HOSTILE / f"{request.param}.py"), LIMITS)
+def sandbox(request: pytest.FixtureRequest, jail_mode: str):
+    limits = SandboxLimits(call_seconds=LIMITS.call_seconds, memory_bytes=LIMITS.memory_bytes, jail=jail_mode)
+    implementation = SandboxedImplementation(str(HOSTILE / f"{request.param}.py"), limits)
     yield implementation
     implementation.close()
 
@@ -171,7 +178,9 @@ def test_a_submission_cannot_write_its_own_results(tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
     submission = _forging_submission(tmp_path, results)
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "properties", "--impl", str(submission),
+        # The plain worker (the jail is tested in test_jail.py): its subreaper sweep
+        # must end the daemon, and its forgery must be overwritten.
+        [sys.executable, "-m", "pytest", "--pyargs", "properties", "--impl", str(submission), "--no-jail",
          "--formula", "logistic.loss", "--grade-json", str(results), f"--junitxml={junit}",
          "-q", "-p", "no:xdist", "-p", "no:cacheprovider"],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,

@@ -1,8 +1,18 @@
 """logistic.loss calls sys.exit(0)."""
 import sys
 
-from _correct import logistic_grad  # noqa: F401
 
 
 def logistic_loss(w, b, x, y):
     sys.exit(0)
+
+
+# The correct formulas every hostile submission also provides (a file
+# submission is graded alone: it cannot import a helper file beside it).
+import numpy as np  # noqa: E402
+
+
+def logistic_grad(w, b, x, y):
+    z = x @ w + b
+    r = (1 - y) / (1 + np.exp(-z)) - y / (1 + np.exp(z))
+    return x.T @ r, float(np.sum(r))

@@ -1,6 +1,16 @@
 """logistic.loss raises."""
-from _correct import logistic_grad  # noqa: F401
 
 
 def logistic_loss(w, b, x, y):
     raise ValueError("shapes (3,2) and (3,) not aligned")
+
+
+# The correct formulas every hostile submission also provides (a file
+# submission is graded alone: it cannot import a helper file beside it).
+import numpy as np  # noqa: E402
+
+
+def logistic_grad(w, b, x, y):
+    z = x @ w + b
+    r = (1 - y) / (1 + np.exp(-z)) - y / (1 + np.exp(z))
+    return x.T @ r, float(np.sum(r))
