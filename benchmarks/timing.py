@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-REFERENCE_SUBMISSION = ROOT / "examples" / "reference_submission.py"
+REFERENCE_SUBMISSION = ROOT / "benchmarks" / "submissions" / "independent_numpy.py"  # correct, and stands alone in the jail
 EXAMPLE = ROOT / "examples" / "student_submission.py"
 
 

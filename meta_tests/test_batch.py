@@ -156,7 +156,7 @@ def test_a_grading_that_times_out_is_not_a_grade_and_fails_the_run(tmp_path: Pat
 
 def test_a_grader_error_is_not_a_grade_and_fails_the_run(tmp_path: Path) -> None:
     (tmp_path / "class").mkdir()
-    shutil.copy(EXAMPLES / "reference_submission.py", tmp_path / "class" / "alice.py")
+    shutil.copy(EXAMPLES.parent / "benchmarks" / "submissions" / "independent_numpy.py", tmp_path / "class" / "alice.py")
     # An option pytest does not know: the grader cannot run, whatever the submission.
     completed = _gradoracle("grade-all", "class", "--out", "out", "--no-such-option", cwd=tmp_path)
     assert completed.returncode == 1, completed.stderr

@@ -25,7 +25,7 @@ from gradoracle import profiles
 from meta_tests.helpers import grader_environment
 
 PROPERTIES = Path(properties.__file__).resolve().parent
-REFERENCE_SUBMISSION = Path(__file__).resolve().parent.parent / "examples" / "reference_submission.py"
+REFERENCE_SUBMISSION = Path(__file__).resolve().parent.parent / "benchmarks" / "submissions" / "independent_numpy.py"  # correct, and stands alone in the jail
 
 # Runs first in its file: an unrelated @given test, then a probe that records
 # what the project's tests saw. With gradoracle properties in the same run,

@@ -21,8 +21,8 @@ from gradoracle.sandbox import SandboxedImplementation
 from gradoracle.submission import load_implementation
 from reference.registry import all_formulas, load_properties
 
-# A correct submission that stands alone: examples/reference_submission.py
-# imports the grader's `reference`, which the jail does not let a worker see.
+# A correct submission that stands alone (a submission importing the grader's
+# `reference` cannot: the jail does not let a worker see it).
 CORRECT_SUBMISSION = Path(__file__).resolve().parent.parent / "benchmarks" / "submissions" / "independent_numpy.py"
 
 load_properties()  # registers each formula's input strategy
