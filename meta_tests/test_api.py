@@ -21,7 +21,7 @@ from hypothesis import given, settings
 
 import gradoracle
 from gradoracle import api
-from meta_tests.corpus import all_mutants
+from mistakes import all_mutants
 from meta_tests.helpers import grader_environment
 from reference import registry
 
@@ -99,7 +99,7 @@ def test_the_report_text_is_the_one_a_graded_submission_gets(tmp_path: Path) -> 
     bad = mutant("softmax.forward/forward_no_max_subtraction")
     submission = tmp_path / "submission.py"
     submission.write_text(
-        "from meta_tests.corpus import all_mutants\n"
+        "from mistakes import all_mutants\n"
         f"FORMULAS = {{m.formula: m.fn for m in all_mutants() if m.id == {bad.id!r}}}\n"
     )
     results = tmp_path / "results.json"

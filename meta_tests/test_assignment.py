@@ -49,7 +49,7 @@ def test_the_example_assignment_is_the_issue_shape() -> None:
 
 
 def test_parameter_names_are_the_catalogues() -> None:
-    # Spot checks against /work/shared/CATALOGUE.md's signature column.
+    # Spot checks against the catalogue's signature column (docs/catalogue.md).
     assert catalogue_parameters("logistic.grad") == ["w", "b", "x", "y"]
     assert catalogue_parameters("softmax.regression_loss") == ["W", "b", "X", "Y"]
     assert catalogue_parameters("batchnorm.backward") == ["dy", "x", "gamma", "eps"]

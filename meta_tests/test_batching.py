@@ -14,7 +14,7 @@ import pytest
 
 from gradoracle import wire
 from gradoracle.sandbox import SandboxedImplementation, SandboxLimits
-from gradoracle.submission import reference_implementation
+from gradoracle.submission import load_implementation, reference_implementation
 from meta_tests.helpers import properties_by_name, run_property
 from properties.derivative_helpers import numerical_jacobian
 
@@ -80,9 +80,9 @@ def test_a_numerical_jacobian_of_a_sandboxed_formula_is_batched(sandbox: Sandbox
         f"{counted.single} single calls and {counted.batches} batches for {counted.served} points: "
         "evaluate_batched did not batch (is every argument keyable?)"
     )
-    # Batched values are the worker's own: the same numbers as the in-process reference's.
-    reference = reference_implementation()
-    expected = numerical_jacobian(lambda v: reference.call("logistic.loss", v, b, X, y), w)
+    # Batched values are the worker's own: the same numbers as the same file's in process.
+    in_process = load_implementation(str(REFERENCE_SUBMISSION))
+    expected = numerical_jacobian(lambda v: in_process.call("logistic.loss", v, b, X, y), w)
     np.testing.assert_array_equal(got, expected)
 
 

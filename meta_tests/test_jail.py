@@ -466,6 +466,8 @@ def test_a_correct_submission_is_graded_the_same_with_and_without_the_jail(tmp_p
     note = "graded without the jail: --no-jail was given"
     assert plain["output"].splitlines()[-1] == note
     plain = {**plain, "output": plain["output"].removesuffix("\n" + note)}
+    # Everything but the wall time (execution_time) is the same.
+    jailed.pop("execution_time", None), plain.pop("execution_time", None)
     assert jailed == plain
     assert jailed["score"] == jailed["max_score"] == 4
 
@@ -530,7 +532,7 @@ def test_results_are_written_atomically_and_never_through_a_link(tmp_path: Path)
         report.write_results_json(str(link), [])
     assert target.read_text() == "untouched"
     plain = tmp_path / "plain.json"
-    report.write_results_json(str(plain), [], notes=["graded without the jail: a reason"])
+    report.write_results_json(str(plain), [], grader_lines=["graded without the jail: a reason"])
     assert json.loads(plain.read_text())["output"].endswith("\ngraded without the jail: a reason")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.json", "plain.json", "results.json"]  # no temporary left
 
