@@ -17,7 +17,7 @@ from pathlib import Path
 
 __all__ = ["fingerprint", "changed_files"]
 
-OWN_PACKAGES = ("gradoracle", "reference", "properties")
+OWN_PACKAGES = ("gradoracle", "reference", "properties", "mistakes")
 DEPENDENCIES = ("numpy", "scipy", "hypothesis", "_pytest", "pytest", "xdist", "pluggy")
 _SUFFIXES = {".py", ".so", ".pyd"}
 

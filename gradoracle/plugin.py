@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from gradoracle import integrity, profiles, report, seam
-from gradoracle.submission import Implementation, SubmissionImportError, load_implementation
+from gradoracle import diagnosis, integrity, profiles, report, seam
+from gradoracle.submission import Implementation, SubmissionImportError, load_implementation, take_recorded_calls
 
 REPORT_KEY = "gradoracle"
 
@@ -122,6 +122,7 @@ class GradingState:
             # so later writes to these files cannot change this grade; the
             # fingerprint tells whether anything tried.
             registry.load_properties()
+            diagnosis.known_mistakes("")  # the mistakes diagnosis uses, imported now too
             self._fingerprint = integrity.fingerprint()
 
     # -- the implementation under test ------------------------------------
@@ -187,12 +188,19 @@ class GradingState:
         formula_id = marker.args[0]
         claim = marker.kwargs.get("claim", "")
         entry: dict[str, Any] = {"formula": formula_id, "claim": claim, "test": item.name}
+        recorded = take_recorded_calls(formula_id) if call.when == "call" else []
         if test_report.failed and call.excinfo is not None:
+            feedback = diagnosis.feedback_for_failure(
+                self._implementation, formula_id, call.excinfo.value, recorded,
+                spec=self.impl_spec, test_name=item.name.split("[")[0],
+            )
             text = report.failure_text(
                 formula_id=formula_id,
                 claim=claim,
                 exc=call.excinfo.value,
                 reproduce=self.reproduce_command(formula_id, item.name),
+                likely_mistakes=feedback.mistakes,
+                snippet=feedback.snippet,
             )
             entry["failure"] = text
             test_report.longrepr = text
