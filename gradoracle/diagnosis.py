@@ -25,10 +25,11 @@ no diagnosis.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -40,6 +41,8 @@ __all__ = [
     "Diagnosis",
     "diagnose",
     "candidates_for",
+    "candidate_from_mistake",
+    "known_mistakes",
     "strategy_inputs",
     "LIKELY_MISTAKE",
     "MAX_RECORDED_INPUTS",
@@ -165,9 +168,14 @@ class Candidate:
     # (``len(y)``), filled into ``{n}`` of the explanation; several sizes that
     # always coincide on the inputs tried are named together.
     size: str = ""
+    # ... and how to read that size off the arguments: such a candidate counts
+    # only when n took two values or more on the inputs tried (with n fixed it
+    # cannot be told from a constant factor).
+    size_of: Callable[[tuple], int | None] | None = None
 
 
-def _known_mistake(formula_id: str, mistake: Any) -> Candidate:
+def candidate_from_mistake(formula_id: str, mistake: Any) -> Candidate:
+    """A known mistake (:class:`mistakes.Mutant`) as a candidate."""
     reference = _reference_of(formula_id)
 
     def evaluate(args: tuple, _reference_outcome: Any) -> Any:
@@ -238,6 +246,7 @@ def _generic(
     index: int | None,
     change: Callable[[tuple], Callable[[np.ndarray], np.ndarray | None] | None],
     size: str = "",
+    size_of: Callable[[tuple], int | None] | None = None,
 ) -> Candidate:
     def evaluate(args: tuple, reference_outcome: Any) -> Any:
         if not isinstance(reference_outcome, _Value):
@@ -248,7 +257,7 @@ def _generic(
         value = _transform(reference_outcome.value, index, per_args)
         return _SKIP if value is None else _Value(value)
 
-    return Candidate(f"{formula_id}/generic:{key}", explanation, evaluate, generic=True, size=size)
+    return Candidate(f"{formula_id}/generic:{key}", explanation, evaluate, generic=True, size=size, size_of=size_of)
 
 
 def _argument_names(formula_id: str) -> list[str]:
@@ -323,13 +332,13 @@ def _generic_candidates(formula_id: str, sample_args: Sequence[tuple], sample_re
                 formula_id, f"{index}:over:{position}:{axis}",
                 f"{item} is the right value divided by n = {{n}}: "
                 "an average where the formula has a sum (or an extra 1/n)",
-                index, divided, size=n,
+                index, divided, size=n, size_of=size_of,
             ))
             out.append(_generic(
                 formula_id, f"{index}:times:{position}:{axis}",
                 f"{item} is n = {{n}} times the right value: "
                 "a sum where the formula has an average (or a missing 1/n)",
-                index, multiplied, size=n,
+                index, multiplied, size=n, size_of=size_of,
             ))
     return out
 
@@ -353,7 +362,7 @@ def known_mistakes(formula_id: str) -> list[Any]:
 def candidates_for(formula_id: str, *, exclude: Sequence[str] = ()) -> list[Candidate]:
     """The formula's known mistakes as candidates (minus the IDs in ``exclude``,
     for leave-one-out measurement)."""
-    return [_known_mistake(formula_id, m) for m in known_mistakes(formula_id) if m.id not in exclude]
+    return [candidate_from_mistake(formula_id, m) for m in known_mistakes(formula_id) if m.id not in exclude]
 
 
 # -- inputs ---------------------------------------------------------------------------------
@@ -378,6 +387,7 @@ def strategy_inputs(formula_id: str, count: int = STRATEGY_INPUTS) -> list[tuple
 
         from reference import registry
 
+        registry.load_properties()  # the strategies are registered beside the properties
         strategy = registry.get(formula_id).inputs
         drawn: list[tuple] = []
         budget = 4 * count
@@ -395,13 +405,43 @@ def strategy_inputs(formula_id: str, count: int = STRATEGY_INPUTS) -> list[tuple
             drawn.append(copy.deepcopy(args))
 
         try:
-            collect()
+            with _without_local_constants():
+                collect()
         except Exception:  # a strategy that cannot be drawn outside its test: no extra inputs
             drawn = []
         # Later examples are larger and more varied; keep every fourth from the end.
         chosen = drawn[::-1][::4][:count]
         _STRATEGY_CACHE[key] = chosen
     return [copy.deepcopy(a) for a in _STRATEGY_CACHE[key]]
+
+
+@contextlib.contextmanager
+def _without_local_constants() -> Iterator[None]:
+    """Hypothesis mixes into its draws constants it finds in the source of the
+    modules loaded so far (and caches them), so a derandomized draw depends on
+    what was imported before it. Draw with no local constants and a private
+    cache, then put Hypothesis back exactly as it was: the same inputs in
+    every process, and the properties' own draws untouched."""
+    try:
+        from hypothesis.internal.cache import LRUCache
+        from hypothesis.internal.conjecture import providers
+
+        empty = providers.Constants(
+            integers=providers.SortedSet(),
+            floats=providers.SortedSet(key=providers.float_to_int),
+            bytes=providers.SortedSet(),
+            strings=providers.SortedSet(),
+        )
+        saved = (providers._get_local_constants, providers.CONSTANTS_CACHE)
+    except (ImportError, AttributeError, TypeError):  # another Hypothesis: draw as it does
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE = LRUCache(1024)
+    try:
+        yield
+    finally:
+        providers._get_local_constants, providers.CONSTANTS_CACHE = saved
 
 
 # -- diagnosis -----------------------------------------------------------------------------
@@ -465,9 +505,12 @@ def diagnose(
     extra_inputs: int = STRATEGY_INPUTS,
     exclude: Sequence[str] = (),
     generic: bool = True,
+    known: Sequence[Candidate] | None = None,
 ) -> Diagnosis:
     """Which known mistakes (or generic transformations of the reference) the
-    submission's ``formula_id`` behaves like; see the module docstring."""
+    submission's ``formula_id`` behaves like; see the module docstring.
+    ``known`` replaces the formula's known mistakes (meta-tests); ``exclude``
+    leaves some out (leave-one-out measurement)."""
     diagnosis = Diagnosis(formula_id)
     if failure is not None and isinstance(failure, seam.SubmissionFault):
         diagnosis.skipped_reason = f"the failure is a seam fault ({type(failure).__name__})"
@@ -494,7 +537,8 @@ def diagnose(
     if not any(_differs(s, r) for s, r in zip(diagnosis.submission, diagnosis.reference)):
         diagnosis.skipped_reason = "the submission agrees with the reference on every input tried"
         return diagnosis
-    known = candidates_for(formula_id, exclude=exclude)
+    if known is None:
+        known = candidates_for(formula_id, exclude=exclude)
     diagnosis.mistakes = _matching(known, diagnosis)
     if not diagnosis.mistakes and generic:
         sample = next((r.value for r in diagnosis.reference if isinstance(r, _Value)), None)
@@ -508,6 +552,7 @@ def _matching(candidates: Sequence[Candidate], diagnosis: Diagnosis) -> list[Can
     matches = []
     for candidate in candidates:
         evaluated, distinguishing, rejected = 0, False, False
+        sizes: set[int | None] = set()
         for args, submission, reference in zip(diagnosis.inputs, diagnosis.submission, diagnosis.reference):
             try:
                 outcome = candidate.evaluate(copy.deepcopy(args), reference)
@@ -516,10 +561,14 @@ def _matching(candidates: Sequence[Candidate], diagnosis: Diagnosis) -> list[Can
             if outcome is _SKIP:
                 continue
             evaluated += 1
+            if candidate.size_of is not None:
+                sizes.add(candidate.size_of(args))
             if not _agree(submission, outcome):
                 rejected = True
                 break
             distinguishing = distinguishing or _differs(outcome, reference)
+        if candidate.size_of is not None and len(sizes) < 2:
+            continue
         if not rejected and distinguishing and evaluated >= needed:
             matches.append(candidate)
     return matches
@@ -536,7 +585,7 @@ def _merge_same_text(candidates: list[Candidate]) -> list[Candidate]:
         if group[0].size:
             sizes = " = ".join(dict.fromkeys(c.size for c in group))
             explanation = explanation.replace("{n}", sizes)
-        merged.append(Candidate(group[0].key, explanation, group[0].evaluate, generic=True))
+        merged.append(Candidate(group[0].key, explanation, group[0].evaluate, generic=True, size_of=group[0].size_of))
     return merged
 
 

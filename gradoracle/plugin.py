@@ -115,6 +115,10 @@ class GradingState:
         self.sandboxed = self.impl_spec is not None and not config.getoption("gradoracle_no_sandbox")
         self.tampering: list[str] = []
         self._fingerprint: dict[str, str] | None = None
+        if self.impl_spec is not None:
+            # The known mistakes diagnosis uses, imported before any property or
+            # submission runs (so also before the fingerprint below).
+            diagnosis.known_mistakes("")
         if self.sandboxed and not self.is_worker:
             from reference import registry
 
@@ -122,7 +126,6 @@ class GradingState:
             # so later writes to these files cannot change this grade; the
             # fingerprint tells whether anything tried.
             registry.load_properties()
-            diagnosis.known_mistakes("")  # the mistakes diagnosis uses, imported now too
             self._fingerprint = integrity.fingerprint()
 
     # -- the implementation under test ------------------------------------

@@ -149,14 +149,14 @@ def _step_witness():
 
 @mutant("logistic.gd_step", bug="derivation", killed_by=["test_gd_step_agrees_with_reference", "test_small_step_decreases_loss", "test_steps_on_all_ones_labels_increase_b"], witness=_step_witness)
 def gd_step_ascent(w, b, x, y, lr):
-    """Adds the gradient instead of subtracting it."""
+    """The step adds the gradient (gradient ascent); a descent step subtracts it: w − lr·dw, b − lr·db."""
     dw, db = ref.grad(w, b, x, y)
     return w + lr * dw, b + lr * db
 
 
 @mutant("logistic.gd_step", bug="derivation", killed_by=["test_gd_step_agrees_with_reference"], witness=_step_witness)
 def gd_step_ignores_lr(w, b, x, y, lr):
-    """Takes a unit step whatever lr is."""
+    """The learning rate is ignored: the step is always the whole gradient, not lr times it."""
     dw, db = ref.grad(w, b, x, y)
     return w - dw, b - db
 

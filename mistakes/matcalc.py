@@ -213,7 +213,7 @@ def trace_grad_float32_buffer(W, A):
 
 @mutant("matcalc.trace_quadratic_grad", bug="derivation", killed_by=["test_trace_quadratic_grad_depends_on_symmetric_part_only", "test_trace_quadratic_grad_agrees_with_reference", "test_trace_quadratic_grad_is_derivative"], witness=_trace_quadratic)
 def trace_quadratic_grad_assumes_symmetric(W, A):
-    """Uses the symmetric-A shortcut 2WA."""
+    """Uses the shortcut 2WA, which holds only when A is symmetric; in general both W A and W Aᵀ appear."""
     return 2.0 * W @ A
 
 
