@@ -18,9 +18,10 @@ tolerance on every input it was evaluated on (a candidate that raises, or
 returns a non-finite or malformed value, on an input is skipped there) and it clearly differs from the reference on at least
 one of them. Every match is named; no match, nothing is said.
 
-A failure that is a seam fault (the submission raised, mutated an input,
-returned a malformed or non-finite value, timed out) keeps its plain message:
-no diagnosis.
+A failure that is a seam fault (the submission mutated an input, returned a
+malformed or non-finite value, hung or died) keeps its plain message: no
+diagnosis. A submission that raised is diagnosed like any other: its raise
+agrees with no value, so a mistake that returns there is rejected.
 """
 
 from __future__ import annotations
@@ -390,7 +391,7 @@ def strategy_inputs(formula_id: str, count: int = STRATEGY_INPUTS) -> list[tuple
         registry.load_properties()  # the strategies are registered beside the properties
         strategy = registry.get(formula_id).inputs
         drawn: list[tuple] = []
-        budget = 4 * count
+        budget = 8 * count
 
         @settings(
             max_examples=budget,
@@ -409,10 +410,34 @@ def strategy_inputs(formula_id: str, count: int = STRATEGY_INPUTS) -> list[tuple
                 collect()
         except Exception:  # a strategy that cannot be drawn outside its test: no extra inputs
             drawn = []
-        # Later examples are larger and more varied; keep every fourth from the end.
-        chosen = drawn[::-1][::4][:count]
-        _STRATEGY_CACHE[key] = chosen
+        _STRATEGY_CACHE[key] = _varied(drawn, count)
     return [copy.deepcopy(a) for a in _STRATEGY_CACHE[key]]
+
+
+def _signature(args: tuple) -> tuple:
+    return tuple(
+        ("array", a.shape) if isinstance(a, np.ndarray) else ("int", a) if isinstance(a, (int, np.integer)) else type(a).__name__
+        for a in args
+    )
+
+
+def _varied(drawn: list[tuple], count: int) -> list[tuple]:
+    """``count`` of ``drawn``, each of a new shape signature while there are
+    some (sizes that vary tell a factor n from a constant and one size from
+    another), later (larger) examples first."""
+    chosen: list[tuple] = []
+    seen: set[tuple] = set()
+    for args in reversed(drawn):
+        signature = _signature(args)
+        if signature not in seen and len(chosen) < count:
+            seen.add(signature)
+            chosen.append(args)
+    for args in reversed(drawn):
+        if len(chosen) >= count:
+            break
+        if not any(a is args for a in chosen):
+            chosen.append(args)
+    return chosen
 
 
 @contextlib.contextmanager
@@ -512,7 +537,9 @@ def diagnose(
     ``known`` replaces the formula's known mistakes (meta-tests); ``exclude``
     leaves some out (leave-one-out measurement)."""
     diagnosis = Diagnosis(formula_id)
-    if failure is not None and isinstance(failure, seam.SubmissionFault):
+    # A wrong shape, nan or inf, a mutated input, a hang: the plain message. A
+    # submission that raises may still behave like a mistake on the other inputs.
+    if isinstance(failure, seam.SubmissionFault) and not isinstance(failure, seam.SubmissionRaised):
         diagnosis.skipped_reason = f"the failure is a seam fault ({type(failure).__name__})"
         return diagnosis
     recorded = _dedupe(list(failing_inputs)[-MAX_RECORDED_INPUTS:])

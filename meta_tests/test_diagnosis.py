@@ -235,3 +235,27 @@ def test_the_grader_prints_likely_mistake_on_its_own_line(graded_example: tuple[
     assert "Reproduce without the grader" in outputs["logistic.grad"]
     for name in ("logistic.loss", "logistic.hessian", "logistic.gd_step"):
         assert LIKELY_MISTAKE not in outputs[name]
+
+
+def test_a_submission_that_raises_is_judged_on_the_other_inputs() -> None:
+    """The submission raises for a single example and averages db otherwise. A
+    known mistake that returns a value for a single example disagrees with the
+    raise, so it is not named; one that raises there too is skipped on that
+    input and named."""
+    def raises_for_one(w, b, x, y):
+        if len(y) == 1:
+            raise ValueError("needs two examples")
+        return _db_averaged(w, b, x, y)
+
+    def averaged_unless_one(w, b, x, y):
+        if len(y) == 1:
+            raise ValueError("needs two examples")
+        return _db_averaged(w, b, x, y)
+
+    implementation = Implementation("raises", {"logistic.grad": raises_for_one})
+    inputs = strategy_inputs("logistic.grad")
+    assert any(len(args[3]) == 1 for args in inputs)
+    returns = [candidate_from_mistake("logistic.grad", _mutant(_db_averaged, "returns", "returns for one"))]
+    assert diagnose(implementation, "logistic.grad", inputs[:1], known=returns, generic=False).mistakes == []
+    raising = [candidate_from_mistake("logistic.grad", _mutant(averaged_unless_one, "raising", "raises for one"))]
+    assert diagnose(implementation, "logistic.grad", inputs[:1], known=raising, generic=False).explanations == ["raises for one"]
