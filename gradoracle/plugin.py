@@ -191,10 +191,12 @@ class GradingState:
         formula_id = marker.args[0]
         claim = marker.kwargs.get("claim", "")
         entry: dict[str, Any] = {"formula": formula_id, "claim": claim, "test": item.name}
-        recorded = take_recorded_calls(formula_id) if call.when == "call" else []
+        # The formula's calls during this test only (setup forgets earlier ones,
+        # e.g. another formula's property calling it as a helper).
+        recorded = take_recorded_calls(formula_id) if call.when in ("setup", "call") else []
         if test_report.failed and call.excinfo is not None:
             feedback = diagnosis.feedback_for_failure(
-                self._implementation, formula_id, call.excinfo.value, recorded,
+                self._implementation, formula_id, call.excinfo.value, recorded if call.when == "call" else [],
                 spec=self.impl_spec, test_name=item.name.split("[")[0],
             )
             text = report.failure_text(
