@@ -421,18 +421,33 @@ def _signature(args: tuple) -> tuple:
     )
 
 
+def _diversity(args: tuple) -> int:
+    """How many distinct finite numbers the arguments hold (capped): inputs of
+    zeros or one repeated value make different formulas coincide."""
+    values: set[float] = set()
+    for a in args:
+        data = a.data().values() if hasattr(a, "data") and callable(a.data) else [a]
+        for item in data:
+            if isinstance(item, (float, np.floating, np.ndarray)) and np.asarray(item).dtype.kind == "f":
+                flat = np.asarray(item, dtype=np.float64).ravel()[:64]
+                values.update(float(v) for v in flat if np.isfinite(v))
+    return min(len(values), 16)
+
+
 def _varied(drawn: list[tuple], count: int) -> list[tuple]:
-    """``count`` of ``drawn``, each of a new shape signature while there are
-    some (sizes that vary tell a factor n from a constant and one size from
-    another), later (larger) examples first."""
+    """``count`` of ``drawn``: the most varied values first, each of a new
+    shape signature while there are some (sizes that vary tell a factor n from
+    a constant and one size from another)."""
     chosen: list[tuple] = []
     seen: set[tuple] = set()
-    for args in reversed(drawn):
+    order = sorted(range(len(drawn)), key=lambda i: (-_diversity(drawn[i]), -i))
+    ranked = [drawn[i] for i in order]
+    for args in ranked:
         signature = _signature(args)
         if signature not in seen and len(chosen) < count:
             seen.add(signature)
             chosen.append(args)
-    for args in reversed(drawn):
+    for args in ranked:
         if len(chosen) >= count:
             break
         if not any(a is args for a in chosen):
@@ -580,6 +595,7 @@ def _matching(candidates: Sequence[Candidate], diagnosis: Diagnosis) -> list[Can
     for candidate in candidates:
         evaluated, distinguishing, rejected = 0, False, False
         sizes: set[int | None] = set()
+        telling: set[float] = set()  # the reference's values where the candidate differs from it
         for args, submission, reference in zip(diagnosis.inputs, diagnosis.submission, diagnosis.reference):
             try:
                 outcome = candidate.evaluate(copy.deepcopy(args), reference)
@@ -593,8 +609,16 @@ def _matching(candidates: Sequence[Candidate], diagnosis: Diagnosis) -> list[Can
             if not _agree(submission, outcome):
                 rejected = True
                 break
-            distinguishing = distinguishing or _differs(outcome, reference)
+            if _differs(outcome, reference):
+                distinguishing = True
+                if candidate.generic and isinstance(reference, _Value):
+                    for leaf in _leaves(reference.value) or []:
+                        telling.update(float(v) for v in leaf.ravel()[:64] if v != 0 and np.isfinite(v))
         if candidate.size_of is not None and len(sizes) < 2:
+            continue
+        # A transformation of the reference seen only where the right value is
+        # one repeated number (σ'(0) = ¼ everywhere) is a coincidence, not evidence.
+        if candidate.generic and len(telling) < 2:
             continue
         if not rejected and distinguishing and evaluated >= needed:
             matches.append(candidate)

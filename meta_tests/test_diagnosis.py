@@ -253,9 +253,24 @@ def test_a_submission_that_raises_is_judged_on_the_other_inputs() -> None:
         return _db_averaged(w, b, x, y)
 
     implementation = Implementation("raises", {"logistic.grad": raises_for_one})
-    inputs = strategy_inputs("logistic.grad")
-    assert any(len(args[3]) == 1 for args in inputs)
+    w, b, x, y = strategy_inputs("logistic.grad")[0]
+    one = (w, b, x[:1], y[:1])  # the failing input: a single example
     returns = [candidate_from_mistake("logistic.grad", _mutant(_db_averaged, "returns", "returns for one"))]
-    assert diagnose(implementation, "logistic.grad", inputs[:1], known=returns, generic=False).mistakes == []
+    assert diagnose(implementation, "logistic.grad", [one], known=returns, generic=False).mistakes == []
     raising = [candidate_from_mistake("logistic.grad", _mutant(averaged_unless_one, "raising", "raises for one"))]
-    assert diagnose(implementation, "logistic.grad", inputs[:1], known=raising, generic=False).explanations == ["raises for one"]
+    assert diagnose(implementation, "logistic.grad", [one], known=raising, generic=False).explanations == ["raises for one"]
+
+
+def test_a_coincidence_at_a_repeated_value_is_not_a_diagnosis() -> None:
+    """σ(x) for σ'(x) equals 2σ'(x) at x = 0, where σ' is ¼ everywhere: tried
+    on zeros only, "twice the right value" is a coincidence and is not named.
+    Known-bad counterpart: the submission that really doubles σ' is named."""
+    from scipy.special import expit
+
+    zeros = [(np.zeros(3),), (np.zeros((2, 2)),)]
+    sigma = Implementation("sigma", {"activations.sigmoid_grad": lambda x: expit(x)})
+    assert diagnose(sigma, "activations.sigmoid_grad", zeros, extra_inputs=0, known=[]).mistakes == []
+    doubled = Implementation("doubled", {"activations.sigmoid_grad": lambda x: 2 * expit(x) * expit(-x)})
+    varied = [(np.array([0.0, 1.0, -2.0]),), (np.array([[0.5, 3.0], [-1.0, 0.25]]),)]
+    result = diagnose(doubled, "activations.sigmoid_grad", varied, extra_inputs=0, known=[])
+    assert [c.key for c in result.mistakes] == ["activations.sigmoid_grad/generic:None:times2"]
