@@ -197,6 +197,12 @@ class GradingState:
                 raise pytest.UsageError(f"--grade-json: {exc}") from None
             if os.path.isfile(self.grade_json):
                 os.unlink(self.grade_json)
+        if self.impl_spec is not None:
+            # The known mistakes diagnosis uses, imported before any property or
+            # submission runs (so also before the fingerprint below).
+            from gradoracle import diagnosis
+
+            diagnosis.known_mistakes("")
         if self.sandboxed and not self.is_worker:
             from gradoracle import integrity
             from reference import registry
@@ -300,6 +306,11 @@ class GradingState:
         formula_id = marker.args[0]
         claim = marker.kwargs.get("claim", "")
         entry: dict[str, Any] = {"formula": formula_id, "claim": claim, "test": item.name}
+        # The formula's calls during this test only (setup forgets earlier ones,
+        # e.g. another formula's property calling it as a helper).
+        from gradoracle.submission import take_recorded_calls
+
+        recorded = take_recorded_calls(formula_id) if call.when in ("setup", "call") else []
         if test_report.failed and call.when != "call":
             # Setup and teardown run only the grader's fixtures (a submission's
             # import failure is caught there): their error is the grader's, is
@@ -307,11 +318,20 @@ class GradingState:
             kind = call.excinfo.typename if call.excinfo else "error"
             entry["grader_error"] = f"{item.nodeid}: {kind} in {call.when}"
         elif test_report.failed and call.excinfo is not None:
+            from gradoracle import diagnosis
+
+            bindings = self.bindings() or {}
+            feedback = diagnosis.feedback_for_failure(
+                self._implementation, formula_id, call.excinfo.value, recorded,
+                spec=self.impl_spec, test_name=item.name.split("[")[0], binding=bindings.get(formula_id),
+            )
             text = report.failure_text(
                 formula_id=formula_id,
                 claim=claim,
                 exc=call.excinfo.value,
                 reproduce=self.reproduce_command(formula_id, item.name),
+                likely_mistakes=feedback.mistakes,
+                snippet=feedback.snippet,
             )
             entry["failure"] = text
             test_report.longrepr = text

@@ -153,18 +153,37 @@ def _submission_traceback(exc: BaseException) -> str:
     return getattr(exc, "traceback_text", "") or ""
 
 
-def failure_text(*, formula_id: str, claim: str, exc: BaseException, reproduce: str) -> str:
-    """The whole story of one failed property, in the order a student needs it."""
+def failure_text(
+    *,
+    formula_id: str,
+    claim: str,
+    exc: BaseException,
+    reproduce: str,
+    likely_mistakes: list[str] | tuple[str, ...] = (),
+    snippet: str | None = None,
+) -> str:
+    """The whole story of one failed property, in the order a student needs it:
+    a summary line (the formula and the property it broke, in plain words),
+    the likely mistakes on their own lines, then the details, a self-contained
+    reproduction and the command that re-runs the check."""
     message = str(exc).strip() or type(exc).__name__
     if not isinstance(exc, AssertionError):
         message = f"{type(exc).__name__}: {message}"
-    parts = [f"FAILED {formula_id}: {claim}", message]
+    parts = [f"FAILED {formula_id}: {claim}"]
+    parts += [f"Likely mistake: {m}" for m in likely_mistakes]
+    parts.append(message)
     where = _submission_traceback(exc)
     if where:
         parts.append("Where, in the submission:\n" + where)
     example = _falsifying_example(exc)
     if example:
         parts.append("Minimal failing input (found by Hypothesis):\n" + example)
+    if snippet:
+        parts.append(
+            "Reproduce without the grader (plain Python and numpy; save as a .py file, it prints got vs expected):\n"
+            + "\n".join(f"    {line}" if line else "" for line in snippet.rstrip("\n").split("\n"))
+        )
+    # The grader's own re-run of the property (label kept: tools parse it).
     parts.append(f"Reproduce: {reproduce}")
     return "\n".join(parts)
 

@@ -7,6 +7,8 @@ Loading a submission and the catalogue's lookup rule live in
 
 from __future__ import annotations
 
+import collections
+import copy
 from typing import Any, Callable, Mapping
 
 from gradoracle import seam
@@ -21,7 +23,25 @@ __all__ = [
     "load_implementation",
     "lookup_formulas",
     "reference_implementation",
+    "recorded_calls",
+    "take_recorded_calls",
 ]
+
+# formula ID -> the arguments of its last few calls through a Subject (the
+# property's own calls), for diagnosing and reproducing a failure.
+recorded_calls: dict[str, collections.deque] = collections.defaultdict(lambda: collections.deque(maxlen=3))
+
+
+def take_recorded_calls(formula_id: str) -> list[tuple]:
+    """The recorded argument tuples of ``formula_id``, oldest first; forgets them."""
+    return list(recorded_calls.pop(formula_id, ()))
+
+
+def _record(formula_id: str, args: tuple) -> None:
+    try:
+        recorded_calls[formula_id].append(copy.deepcopy(args))
+    except Exception:  # an argument that cannot be copied is not worth failing a call over
+        pass
 
 
 class Subject:
@@ -32,6 +52,7 @@ class Subject:
         self.formula_id = formula_id
 
     def __call__(self, *args: Any) -> Any:
+        _record(self.formula_id, args)
         return self.implementation.call(self.formula_id, *args)
 
     def __repr__(self) -> str:

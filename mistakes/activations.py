@@ -223,13 +223,13 @@ def relu_float32(x):
 
 @mutant("activations.relu_grad", bug="convention", killed_by=["test_relu_grad_agrees_with_reference", "test_relu_grad_is_zero_at_the_kink"], witness=_with_zero)
 def relu_grad_one_at_zero(x):
-    """Uses x >= 0, so relu'(0) = 1 instead of the seed's 0."""
+    """The mask uses x >= 0, so relu'(0) = 1; the catalogue's convention is relu'(0) = 0 (use x > 0)."""
     return (x >= 0).astype(float)
 
 
 @mutant("activations.relu_grad", bug="convention", killed_by=["test_relu_grad_agrees_with_reference", "test_relu_grad_is_zero_at_the_kink"], witness=_with_zero)
 def relu_grad_half_at_zero(x):
-    """Writes the step as (sign(x) + 1)/2, which gives 1/2 at the kink."""
+    """The step is written as (sign(x) + 1)/2, which gives ½ at x = 0; the catalogue's convention is relu'(0) = 0."""
     return (np.sign(x) + 1.0) / 2.0
 
 
@@ -241,7 +241,7 @@ def relu_grad_sign_by_division(x):
 
 @mutant("activations.relu_grad", bug="derivation", killed_by=["test_relu_grad_agrees_with_reference", "test_relu_grad_is_derivative_of_relu"], witness=_moderate)
 def relu_grad_returns_relu(x):
-    """Returns max(0, x), the forward, instead of its derivative."""
+    """Returns relu(x) = max(0, x) itself instead of its derivative, the step 1(x > 0)."""
     return np.maximum(x, 0.0)
 
 

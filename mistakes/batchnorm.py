@@ -215,7 +215,7 @@ def centered_backward_in_place(dy, x, gamma):
     witness=_forward_witness,
 )
 def forward_unbiased_variance(x, gamma, beta, eps):
-    """Uses the unbiased variance (ddof=1) where batchnorm uses the biased 1/n one."""
+    """The variance is the unbiased one (divides by n − 1, ddof=1); batch normalization uses the biased variance, Σ(x − μ)²/n."""
     mu = np.mean(x, axis=0)
     return gamma * (x - mu) / np.sqrt(np.var(x, axis=0, ddof=1) + eps) + beta
 

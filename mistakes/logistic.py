@@ -42,13 +42,13 @@ def loss_naive_log(w, b, x, y):
 
 @mutant("logistic.loss", bug="derivation", killed_by=["test_loss_agrees_with_reference", "test_loss_is_nonnegative_and_finite", "test_loss_is_convex_along_lines"], witness=_witness)
 def loss_sign_flipped(w, b, x, y):
-    """Returns the log-likelihood instead of its negative."""
+    """Returns the log-likelihood instead of its negative: the loss is −Σ[y ln ŷ + (1 − y) ln(1 − ŷ)]."""
     return -ref.loss(w, b, x, y)
 
 
 @mutant("logistic.loss", bug="derivation", killed_by=["test_loss_agrees_with_reference"], witness=_witness)
 def loss_mean_not_sum(w, b, x, y):
-    """Averages over the batch where the seed sums."""
+    """The loss is averaged over the batch; the catalogue's loss is a sum over the examples."""
     return ref.loss(w, b, x, y) / len(y)
 
 
@@ -65,21 +65,21 @@ def loss_float32(w, b, x, y):
 
 @mutant("logistic.grad", bug="derivation", killed_by=["test_grad_agrees_with_reference", "test_grad_is_derivative_of_loss", "test_grad_never_vanishes_on_all_ones_labels"], witness=_witness)
 def grad_sign_flipped(w, b, x, y):
-    """Uses y - ŷ instead of ŷ - y."""
+    """The residual is y − ŷ instead of ŷ − y, so the gradient points uphill (both dw and db have the wrong sign)."""
     dw, db = ref.grad(w, b, x, y)
     return -dw, -db
 
 
 @mutant("logistic.grad", bug="derivation", killed_by=["test_grad_agrees_with_reference", "test_grad_is_derivative_of_loss"], witness=_witness)
 def grad_bias_not_summed(w, b, x, y):
-    """Returns db as the mean residual instead of the sum."""
+    """db is the mean of (ŷ − y) over the batch; the loss is a sum, so db = Σ(ŷ − y)."""
     dw, db = ref.grad(w, b, x, y)
     return dw, db / len(y)
 
 
 @mutant("logistic.grad", bug="derivation", killed_by=["test_grad_agrees_with_reference", "test_grad_is_derivative_of_loss"], witness=_witness)
 def grad_missing_sigmoid_derivative_cancel(w, b, x, y):
-    """Multiplies the residual by ŷ(1-ŷ) (the MSE chain rule, not cross-entropy's)."""
+    """The residual is multiplied by ŷ(1 − ŷ): that is the chain rule of the squared error; with cross-entropy σ' cancels and the gradient is Σ(ŷ − y)x."""
     p = _sigmoid(x @ w + b)
     r = (p - y) * p * (1 - p)
     return x.T @ r, float(np.sum(r))
@@ -107,14 +107,14 @@ def grad_mutates_labels(w, b, x, y):
 
 @mutant("logistic.hessian", bug="derivation", killed_by=["test_hessian_agrees_with_reference", "test_hessian_is_jacobian_of_grad"], witness=_witness)
 def hessian_without_weight(w, b, x, y):
-    """Forgets the ŷ(1-ŷ) weight: Σ [x;1][x;1]ᵀ."""
+    """The ŷ(1 − ŷ) weight of each example is missing: the Hessian is Σ ŷ(1 − ŷ)[x;1][x;1]ᵀ."""
     a = np.hstack([x, np.ones((len(x), 1))])
     return a.T @ a
 
 
 @mutant("logistic.hessian", bug="derivation", killed_by=["test_hessian_agrees_with_reference", "test_hessian_is_symmetric_psd"], witness=_witness)
 def hessian_negated(w, b, x, y):
-    """Returns the Hessian of the log-likelihood (negative semi-definite)."""
+    """The Hessian has the wrong sign: it is the log-likelihood's (negative semi-definite), not the loss's."""
     return -ref.hessian(w, b, x, y)
 
 
@@ -149,14 +149,14 @@ def _step_witness():
 
 @mutant("logistic.gd_step", bug="derivation", killed_by=["test_gd_step_agrees_with_reference", "test_small_step_decreases_loss", "test_steps_on_all_ones_labels_increase_b"], witness=_step_witness)
 def gd_step_ascent(w, b, x, y, lr):
-    """Adds the gradient instead of subtracting it."""
+    """The step adds the gradient (gradient ascent); a descent step subtracts it: w − lr·dw, b − lr·db."""
     dw, db = ref.grad(w, b, x, y)
     return w + lr * dw, b + lr * db
 
 
 @mutant("logistic.gd_step", bug="derivation", killed_by=["test_gd_step_agrees_with_reference"], witness=_step_witness)
 def gd_step_ignores_lr(w, b, x, y, lr):
-    """Takes a unit step whatever lr is."""
+    """The learning rate is ignored: the step is always the whole gradient, not lr times it."""
     dw, db = ref.grad(w, b, x, y)
     return w - dw, b - db
 

@@ -65,13 +65,13 @@ def _f32(*arrays):
 
 @mutant("matcalc.quadratic_grad", bug="derivation", killed_by=["test_quadratic_grad_depends_on_symmetric_part_only", "test_quadratic_grad_agrees_with_reference", "test_quadratic_grad_is_derivative"], witness=_quadratic)
 def quadratic_grad_assumes_symmetric(A, x):
-    """Uses the symmetric-A shortcut 2Ax."""
+    """Uses 2Ax, which is the gradient of xᵀAx only when A is symmetric; in general it is (A + Aᵀ)x."""
     return 2.0 * A @ x
 
 
 @mutant("matcalc.quadratic_grad", bug="derivation", killed_by=["test_quadratic_grad_satisfies_euler_identity", "test_quadratic_grad_depends_on_symmetric_part_only", "test_quadratic_grad_agrees_with_reference", "test_quadratic_grad_is_derivative"], witness=_quadratic)
 def quadratic_grad_one_term(A, x):
-    """Differentiates only the right-hand x in xᵀAx: Ax."""
+    """Differentiates only one of the two x in xᵀAx and gets Ax; both count, so the gradient is (A + Aᵀ)x."""
     return A @ x
 
 
@@ -213,7 +213,7 @@ def trace_grad_float32_buffer(W, A):
 
 @mutant("matcalc.trace_quadratic_grad", bug="derivation", killed_by=["test_trace_quadratic_grad_depends_on_symmetric_part_only", "test_trace_quadratic_grad_agrees_with_reference", "test_trace_quadratic_grad_is_derivative"], witness=_trace_quadratic)
 def trace_quadratic_grad_assumes_symmetric(W, A):
-    """Uses the symmetric-A shortcut 2WA."""
+    """Uses the shortcut 2WA, which holds only when A is symmetric; in general both W A and W Aᵀ appear."""
     return 2.0 * W @ A
 
 

@@ -453,7 +453,7 @@ def _adam_like(grad_fn, theta0, steps, lr, beta1, beta2, delta, bias_correction,
 
 @mutant("optimizers.adam", bug="convention", killed_by=[*ADAM_ALL, "test_adam_constant_gradient_steps_by_lr"], witness=_adam)
 def adam_delta_inside_sqrt(grad_fn, theta0, steps, lr, beta1, beta2, delta=1e-7, bias_correction=True):
-    """Puts δ under the root: lr v̂ / √(â + δ)."""
+    """δ is inside the square root, lr·v̂/√(â + δ); the catalogue's Adam adds it outside: lr·v̂/(√â + δ)."""
     return _adam_like(grad_fn, theta0, steps, lr, beta1, beta2, delta, bias_correction, root=lambda a: np.sqrt(a + delta))
 
 
@@ -484,7 +484,7 @@ def adam_always_corrects(grad_fn, theta0, steps, lr, beta1, beta2, delta=1e-7, b
 
 @mutant("optimizers.adam", bug="derivation", killed_by=[*ADAM_ALL, "test_adam_is_invariant_to_gradient_scale"], witness=_adam)
 def adam_missing_square(grad_fn, theta0, steps, lr, beta1, beta2, delta=1e-7, bias_correction=True):
-    """Averages |g| instead of g⊙g in the second moment."""
+    """The second moment averages |g| instead of the squared gradient g⊙g."""
     return _adam_like(grad_fn, theta0, steps, lr, beta1, beta2, delta, bias_correction, square=np.abs)
 
 
@@ -496,7 +496,7 @@ def adam_moves_with_previous_moment(grad_fn, theta0, steps, lr, beta1, beta2, de
 
 @mutant("optimizers.adam", bug="derivation", killed_by=[*ADAM_ALL, "test_adam_converges_on_convex_quadratic"], witness=_adam)
 def adam_gradient_ascent(grad_fn, theta0, steps, lr, beta1, beta2, delta=1e-7, bias_correction=True):
-    """Adds the step: θ ← θ + lr v̂/(√â + δ)."""
+    """The step is added (θ + lr·v̂/(√â + δ)): gradient descent subtracts it."""
     return _adam_like(grad_fn, theta0, steps, lr, beta1, beta2, delta, bias_correction, sign=1.0)
 
 

@@ -95,7 +95,7 @@ def conv_output_input_divisible_by_stride(w, h, wf, hf, pad, stride):
     witness=_conv_witness,
 )
 def conv_output_missing_plus_one(w, h, wf, hf, pad, stride):
-    """Forgets the +1: counts the steps of the filter, not its positions."""
+    """The +1 is missing: (w − wf + 2·pad)/stride counts the filter's steps, not its positions."""
     w_out, h_out = ref.conv_output(w, h, wf, hf, pad, stride)
     return w_out - 1, h_out - 1
 
@@ -107,7 +107,7 @@ def conv_output_missing_plus_one(w, h, wf, hf, pad, stride):
     witness=_conv_witness,
 )
 def conv_output_padding_counted_once(w, h, wf, hf, pad, stride):
-    """Adds the padding once instead of on both sides (w - wf + pad)."""
+    """The padding is added once; it is on both sides: w − wf + 2·pad."""
     for span in (w - wf + pad, h - hf + pad):
         if span < 0 or span % stride:
             raise ValueError("filter does not fit")
@@ -137,7 +137,7 @@ def conv_output_fit_check_swaps_axes(w, h, wf, hf, pad, stride):
     witness=_conv_witness,
 )
 def conv_output_height_first(w, h, wf, hf, pad, stride):
-    """Returns (h_out, w_out), rows before columns, as array shapes are written."""
+    """Returns (h_out, w_out); the catalogue's order is (w_out, h_out)."""
     w_out, h_out = ref.conv_output(w, h, wf, hf, pad, stride)
     return h_out, w_out
 
@@ -441,7 +441,7 @@ def _pool_inexact_stride_witness():
     witness=_conv_inexact_stride_witness,
 )
 def conv_output_floor_division(w, h, wf, hf, pad, stride):
-    """Uses // and silently accepts a stride that does not tile the input (7×7, 3×3, stride 3 → 2)."""
+    """Floor division (//) silently accepts a stride that does not fit (7×7 input, 3×3 filter, stride 3 gives 2); raise ValueError when the stride does not divide w − wf + 2·pad."""
     return (w - wf + 2 * pad) // stride + 1, (h - hf + 2 * pad) // stride + 1
 
 

@@ -144,7 +144,7 @@ def jacobian_wrong_index(z):
 
 @mutant("softmax.jacobian", bug="derivation", killed_by=["test_jacobian_agrees_with_reference", "test_jacobian_is_derivative_of_forward"], witness=_logits)
 def jacobian_sign_flipped(z):
-    """Returns p pᵀ - diag(p)."""
+    """The Jacobian has the wrong sign: p pᵀ − diag(p) instead of diag(p) − p pᵀ."""
     p = _stable_softmax(z)
     return np.outer(p, p) - np.diag(p)
 
@@ -215,7 +215,7 @@ def ce_loss_shifts_in_place(z, y):
 
 @mutant("softmax.ce_grad", bug="derivation", killed_by=["test_ce_grad_agrees_with_reference", "test_ce_grad_is_derivative_of_loss"], witness=_logits_soft_labels)
 def ce_grad_sign_flipped(z, y):
-    """Returns y - p."""
+    """The gradient has the wrong sign: y − p instead of p − y."""
     return y - _stable_softmax(z)
 
 
@@ -382,7 +382,7 @@ def regression_grad_bias_summed(W, b, X, Y):
 
 @mutant("softmax.regression_grad", bug="derivation", killed_by=["test_regression_grad_agrees_with_reference", "test_regression_grad_is_derivative_of_loss"], witness=_regression)
 def regression_grad_sign_flipped(W, b, X, Y):
-    """Uses Y - P instead of P - Y."""
+    """The gradient has the wrong sign: it uses Y − P instead of P − Y."""
     dW, db = ref.regression_grad(W, b, X, Y)
     return -dW, -db
 
