@@ -68,6 +68,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "project must be readable by it",
     )
     group.addoption(
+        "--array-namespace",
+        dest="gradoracle_array_namespace",
+        metavar="NAME",
+        default=None,
+        help="hand the implementation this library's arrays: numpy (default), torch, jax.numpy, "
+        "or any array-API namespace array-api-compat knows",
+    )
+    group.addoption(
+        "--dtype",
+        dest="gradoracle_dtype",
+        metavar="float32|float64",
+        default="float64",
+        help="floating dtype of every input (default float64); float32 tolerances are derived "
+        "per call from float32's unit roundoff and the inputs' conditioning",
+    )
+    group.addoption(
         "--grade-json",
         dest="gradoracle_grade_json",
         metavar="PATH",
@@ -87,12 +103,24 @@ def pytest_configure(config: pytest.Config) -> None:
     chosen = config.getoption("hypothesis_profile", default=None)
     if chosen is None or chosen in profiles.PROFILES:
         profiles.load(chosen or ("grading" if config.getoption("gradoracle_impl") else "ci"))
+    _activate_namespace(config)
     state = GradingState(config)
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "gradoracle-state")
 
 
 STATE_KEY = pytest.StashKey["GradingState"]()
+
+
+def _activate_namespace(config: pytest.Config) -> None:
+    """The run's array namespace and dtype (gradoracle.namespaces): a bad one is a
+    usage error of the grader, said in one sentence, before anything is graded."""
+    from gradoracle import namespaces
+
+    try:
+        namespaces.activate(config.getoption("gradoracle_array_namespace"), config.getoption("gradoracle_dtype"))
+    except namespaces.NamespaceError as exc:
+        raise pytest.UsageError(f"--array-namespace/--dtype: {exc}") from None
 
 
 def _state(config: pytest.Config) -> "GradingState":
@@ -108,6 +136,8 @@ class GradingState:
         self.globs: list[str] = config.getoption("gradoracle_formulas")
         self.grade_json: str | None = config.getoption("gradoracle_grade_json")
         self.is_worker = hasattr(config, "workerinput")
+        self.array_namespace: str | None = config.getoption("gradoracle_array_namespace")
+        self.dtype: str = config.getoption("gradoracle_dtype")
         self._implementation: Implementation | None = None
         self.import_error: str | None = None
         self.selected_formulas: list[str] = []
@@ -135,9 +165,17 @@ class GradingState:
                         call_seconds=self.config.getoption("gradoracle_call_timeout"),
                         user=self.config.getoption("gradoracle_sandbox_user"),
                     )
-                    self._implementation = SandboxedImplementation(self.impl_spec, limits)  # type: ignore[arg-type]
+                    self._implementation = SandboxedImplementation(
+                        self.impl_spec, limits, array_namespace=self.array_namespace, dtype=self.dtype  # type: ignore[arg-type]
+                    )
                 else:
-                    self._implementation = load_implementation(self.impl_spec)
+                    self._implementation = load_implementation(
+                        self.impl_spec, array_namespace=self.array_namespace, dtype=self.dtype
+                    )
+                if self.dtype != "float64":
+                    from properties.dtype_tolerance import measured
+
+                    self._implementation = measured(self._implementation)
             except SubmissionImportError as exc:
                 self.import_error = str(exc)
         return self._implementation
@@ -209,6 +247,10 @@ class GradingState:
         words = ["pytest", "--pyargs", "properties"]
         if self.impl_spec:
             words += ["--impl", self.impl_spec]
+        if self.array_namespace:
+            words += ["--array-namespace", self.array_namespace]
+        if self.dtype != "float64":
+            words += ["--dtype", self.dtype]
         words += ["--formula", formula_id, "-k", test_name.split("[")[0]]
         profile = self.config.getoption("hypothesis_profile", default=None)
         if profile:
@@ -285,6 +327,10 @@ def subject(request: pytest.FixtureRequest, impl: Implementation) -> Any:
     if marker is None:
         raise pytest.UsageError(f"{request.node.nodeid} uses `subject` but has no formula marker")
     formula_id = marker.args[0]
+    if getattr(request.config.option, "gradoracle_dtype", "float64") != "float64":
+        from properties.dtype_tolerance import reset
+
+        reset()  # error bars are per test (and per Hypothesis example)
     if not impl.provides(formula_id):
         pytest.skip(
             f"missing: the submission provides neither FORMULAS[{formula_id!r}] "
