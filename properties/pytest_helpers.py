@@ -82,8 +82,10 @@ def _setting_lines() -> list[str]:
     if dtype_tolerance.grading_in_reduced_precision():
         records = dtype_tolerance.recorded()
         lines.append(
-            f"  {namespaces.current().dtype} tolerance: the float64 tolerance plus derived error bars "
-            f"(C·(γ_n + u)·(condition·|y| + |y|), u = {namespaces.current().unit_roundoff:.3g}; see DECISIONS)"
+            f"  {namespaces.current().dtype} tolerance: entries within their derived error bar "
+            f"C·[(γ_n + u)(S + |y|) + γ_n(1 + max|y|)] of the float64 reference count as exact "
+            f"(u = {namespaces.current().unit_roundoff:.3g}, S the inputs' condition × |y|); "
+            "the property's float64 tolerance judges the rest"
         )
         lines += [f"    {record.describe()}" for record in records[-4:]]
     return lines
@@ -112,13 +114,9 @@ def assert_close(
     Tuples are compared item by item. Callers justify ``rtol``/``atol`` in a
     comment next to the call: they are the property's tolerance (float64).
     Graded in float32, ``reduced_precision`` (an error bar shaped like
-    ``expected``) or else :func:`reduced_precision_allowance` is added to ``atol``.
+    ``expected``), when given, is added to ``atol``.
     """
-    if reduced_precision is None:
-        extra = reduced_precision_allowance()
-        if extra:
-            atol = _plus(atol, extra)
-    else:
+    if reduced_precision is not None:
         atol = _plus(atol, reduced_precision)
     _assert_close(got, expected, rtol=rtol, atol=atol, what=what, expected_label=expected_label)
 
