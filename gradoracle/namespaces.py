@@ -90,9 +90,11 @@ def round_to_dtype(value: Any, dtype: str) -> Any:
         return value
     np_dtype = np.dtype(dtype)
     if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-        return value.astype(np_dtype).astype(np.float64)
+        with np.errstate(over="ignore"):  # beyond the dtype's range: inf, which callers look for
+            return value.astype(np_dtype).astype(np.float64)
     if isinstance(value, (float, np.floating)) and not isinstance(value, bool):
-        return float(np_dtype.type(value))
+        with np.errstate(over="ignore"):
+            return float(np_dtype.type(value))
     if isinstance(value, tuple):
         return tuple(round_to_dtype(v, dtype) for v in value)
     if isinstance(value, list):
@@ -369,7 +371,9 @@ def _to_inner(value: Any, backend: _Backend, tracked: list[tuple[np.ndarray, Any
     if isinstance(value, float) and not isinstance(value, bool):  # hyperparameters stay Python floats
         return float(backend.np_dtype.type(value))
     if isinstance(value, list):
-        return [_to_inner(v, backend, tracked) for v in value]
+        inner_list = [_to_inner(v, backend, tracked) for v in value]
+        tracked.append((value, inner_list, list(inner_list)))  # type: ignore[arg-type]
+        return inner_list
     if isinstance(value, tuple):
         return tuple(_to_inner(v, backend, tracked) for v in value)
     if callable(getattr(value, "snapshot", None)):  # gradoracle.callables.DataCallable
@@ -381,6 +385,10 @@ def _write_back_mutations(tracked: list[tuple[np.ndarray, Any, np.ndarray]], bac
     """A converted argument changed in place: change the grader's private copy
     too, so the seam reports the mutation as it would for NumPy."""
     for outer, inner, before in tracked:
+        if isinstance(outer, list):  # a list argument: an element added, removed or replaced
+            if len(inner) != len(before) or any(a is not b for a, b in zip(inner, before)):
+                outer.append("changed in place")
+            continue
         try:
             after = backend.to_numpy(inner)
         except Exception:

@@ -112,6 +112,16 @@ def pytest_configure(config: pytest.Config) -> None:
 STATE_KEY = pytest.StashKey["GradingState"]()
 
 
+def _with_setting(text: str) -> str:
+    """A failure graded in another dtype or namespace than numpy float64 says which."""
+    from gradoracle import namespaces
+
+    setting = namespaces.current()
+    if setting.is_default or f"graded in {setting.describe()}" in text:
+        return text
+    return f"{text.rstrip()}\n(graded in {setting.describe()})"
+
+
 def _activate_namespace(config: pytest.Config) -> None:
     """The run's array namespace and dtype (gradoracle.namespaces): a bad one is a
     usage error of the grader, said in one sentence, before anything is graded."""
@@ -232,6 +242,7 @@ class GradingState:
                 exc=call.excinfo.value,
                 reproduce=self.reproduce_command(formula_id, item.name),
             )
+            text = _with_setting(text)
             entry["failure"] = text
             test_report.longrepr = text
         if test_report.skipped and isinstance(test_report.longrepr, tuple):
