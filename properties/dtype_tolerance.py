@@ -38,10 +38,14 @@ not: a missing factor or a wrong sign is an O(1) relative error, a nan or an
 overflow is not finite, and float16 arithmetic errs by its own unit roundoff
 ``2^-11``, 8192 times float32's, which ``C·γ_n`` (n ≤ ~100 here) does not reach.
 
-The agreement property compares each entry to its own bar. Other properties
-(invariants: sums to zero, symmetry, scaling) combine the results of several
-calls: their float64 tolerance is widened by :func:`allowance`, the sum of the
-largest bar of every call made for the current example.
+Applying it ("snapping"): every result entry within its bar of the float64
+reference at the unrounded inputs is replaced by that reference value; entries
+outside keep the implementation's value and the property's own float64 check
+judges them. So every property (agreement, invariants such as sums to zero or
+symmetry, convergence bounds, statistical tests) has the derived bar as its
+float32 counterpart at its own inputs, and keeps its own message for what the
+bar does not excuse. The agreement property also shows each entry's bar as its
+tolerance. Inputs beyond the dtype's range are skipped (``hypothesis.reject``).
 
 In float64 nothing here runs: grading is exactly as before.
 """
