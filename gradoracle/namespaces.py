@@ -89,12 +89,19 @@ def round_to_dtype(value: Any, dtype: str) -> Any:
     if dtype == "float64":
         return value
     np_dtype = np.dtype(dtype)
+    # Below the dtype's smallest normal number values go to 0: the float64 strategies
+    # never draw subnormals (they probe hardware, not formulas), and libraries that
+    # flush them (XLA on CPU, GPUs) would otherwise see 0 where the reference sees a number.
+    tiny = float(np.finfo(np_dtype).tiny)
     if isinstance(value, np.ndarray) and value.dtype.kind == "f":
         with np.errstate(over="ignore"):  # beyond the dtype's range: inf, which callers look for
-            return value.astype(np_dtype).astype(np.float64)
+            rounded = value.astype(np_dtype).astype(np.float64)
+        with np.errstate(invalid="ignore"):  # 0·inf where nothing is flushed
+            return np.where(np.abs(rounded) < tiny, 0.0 * rounded, rounded)
     if isinstance(value, (float, np.floating)) and not isinstance(value, bool):
         with np.errstate(over="ignore"):
-            return float(np_dtype.type(value))
+            rounded_value = float(np_dtype.type(value))
+        return 0.0 * rounded_value if abs(rounded_value) < tiny else rounded_value
     if isinstance(value, tuple):
         return tuple(round_to_dtype(v, dtype) for v in value)
     if isinstance(value, list):
