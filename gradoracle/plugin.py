@@ -105,6 +105,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "visibility, partial credit and the students' own function names and argument order",
     )
     group.addoption(
+        "--array-namespace",
+        dest="gradoracle_array_namespace",
+        metavar="NAME",
+        default=None,
+        help="hand the implementation this library's arrays: numpy (default), torch, jax.numpy, "
+        "or any array-API namespace array-api-compat knows",
+    )
+    group.addoption(
+        "--dtype",
+        dest="gradoracle_dtype",
+        metavar="float32|float64",
+        default="float64",
+        help="floating dtype of every input (default float64); float32 tolerances are derived "
+        "per call from float32's unit roundoff and the inputs' conditioning",
+    )
+    group.addoption(
         "--grade-json",
         dest="gradoracle_grade_json",
         metavar="PATH",
@@ -128,6 +144,7 @@ def pytest_configure(config: pytest.Config) -> None:
         named if named in profiles.PROFILES else default,
         seeded=config.getoption("hypothesis_seed", default=None) is not None,
     )
+    _activate_namespace(config)
     assignment_file = config.getoption("gradoracle_assignment", default=None)
     assignment = None
     if assignment_file:
@@ -154,6 +171,31 @@ _NO_GRADE_EXIT = {
 }
 
 
+def _with_setting(text: str) -> str:
+    """A failure graded in another dtype or namespace than numpy float64 says which."""
+    from gradoracle import namespaces
+
+    setting = namespaces.current()
+    if setting.is_default or f"graded in {setting.describe()}" in text:
+        return text
+    return f"{text.rstrip()}\n(graded in {setting.describe()})"
+
+
+def _activate_namespace(config: pytest.Config) -> None:
+    """The run's array namespace and dtype (gradoracle.namespaces): a bad one is a
+    usage error of the grader, said in one sentence, before anything is graded."""
+    array_namespace = config.getoption("gradoracle_array_namespace")
+    dtype = config.getoption("gradoracle_dtype")
+    if array_namespace in (None, "numpy") and dtype in (None, "float64"):
+        return  # the default: nothing to import (numpy adds warnings filters to every run)
+    from gradoracle import namespaces
+
+    try:
+        namespaces.activate(array_namespace, dtype)
+    except namespaces.NamespaceError as exc:
+        raise pytest.UsageError(f"--array-namespace/--dtype: {exc}") from None
+
+
 def _state(config: pytest.Config) -> "GradingState":
     return config.stash[STATE_KEY]
 
@@ -172,6 +214,8 @@ class GradingState:
         self.globs: list[str] = config.getoption("gradoracle_formulas")
         self.grade_json: str | None = config.getoption("gradoracle_grade_json")
         self.is_worker = hasattr(config, "workerinput")
+        self.array_namespace: str | None = config.getoption("gradoracle_array_namespace")
+        self.dtype: str = config.getoption("gradoracle_dtype")
         self._implementation: Implementation | None = None
         self.import_error: str | None = None
         self.selected_formulas: list[str] = []
@@ -230,11 +274,21 @@ class GradingState:
                         jail=self.jail_mode,
                     )
                     self._implementation = SandboxedImplementation(
-                        self.impl_spec, limits, bindings=self.bindings()  # type: ignore[arg-type]
+                        self.impl_spec,  # type: ignore[arg-type]
+                        limits,
+                        bindings=self.bindings(),
+                        array_namespace=self.array_namespace,
+                        dtype=self.dtype,
                     )
                     self._implementation.running(self.running_formula)
                 else:
-                    self._implementation = load_implementation(self.impl_spec, bindings=self.bindings())
+                    self._implementation = load_implementation(
+                        self.impl_spec, bindings=self.bindings(), array_namespace=self.array_namespace, dtype=self.dtype
+                    )
+                if self.dtype != "float64":
+                    from properties.dtype_tolerance import measured
+
+                    self._implementation = measured(self._implementation)
             except SubmissionImportError as exc:
                 self.import_error = str(exc)
             except seam.SubmissionFault as exc:  # it died or hung while being imported: its failure
@@ -333,6 +387,7 @@ class GradingState:
                 likely_mistakes=feedback.mistakes,
                 snippet=feedback.snippet,
             )
+            text = _with_setting(text)
             entry["failure"] = text
             test_report.longrepr = text
         if test_report.skipped and isinstance(test_report.longrepr, tuple):
@@ -353,6 +408,10 @@ class GradingState:
             words += ["--impl", report.submission_name(self.impl_spec)]
         if self.assignment is not None and self.assignment.source and self.assignment.entry(formula_id).binding:
             words += ["--assignment", self.assignment.source.name]
+        if self.array_namespace:
+            words += ["--array-namespace", self.array_namespace]
+        if self.dtype != "float64":
+            words += ["--dtype", self.dtype]
         words += ["--formula", formula_id, "-k", test_name.split("[")[0]]
         profile = self.config.getoption("hypothesis_profile", default=None)
         if profile:
@@ -532,6 +591,10 @@ def subject(request: pytest.FixtureRequest, impl: Implementation) -> Any:
     if marker is None:
         raise pytest.UsageError(f"{request.node.nodeid} uses `subject` but has no formula marker")
     formula_id = marker.args[0]
+    if getattr(request.config.option, "gradoracle_dtype", "float64") != "float64":
+        from properties.dtype_tolerance import reset
+
+        reset()  # error bars are per test (and per Hypothesis example)
     if not impl.provides(formula_id):
         assignment = _state(request.config).assignment
         if assignment is not None and assignment.entry(formula_id).function:

@@ -111,13 +111,27 @@ def reference_implementation() -> Implementation:
 
 
 def load_implementation(
-    spec: str | None, *, bindings: Mapping[str, Mapping[str, Any]] | None = None
+    spec: str | None,
+    *,
+    bindings: Mapping[str, Mapping[str, Any]] | None = None,
+    array_namespace: str | None = None,
+    dtype: str = "float64",
 ) -> Implementation:
     """The implementation named on the command line (``--impl``), or the
     reference, as the implementation under test, when ``spec`` is None.
-    ``bindings`` as in :func:`gradoracle.loading.lookup_formulas`.
+    ``bindings`` as in :func:`gradoracle.loading.lookup_formulas`; its functions
+    are called with ``array_namespace``'s arrays of ``dtype`` (gradoracle.namespaces).
     Raises :class:`SubmissionImportError`."""
     if spec is None:
-        return Implementation("reference", {f.id: f.reference for f in registry.all_formulas()})
-    module = import_submission(spec)
-    return Implementation(spec, lookup_formulas(module, registry.ids(), bindings))
+        functions = {f.id: f.reference for f in registry.all_formulas()}
+        name = "reference"
+    else:
+        functions = lookup_formulas(import_submission(spec), registry.ids(), bindings)
+        name = spec
+    from gradoracle.namespaces import adapt_function
+
+    functions = {
+        formula_id: adapt_function(fn, formula_id, array_namespace=array_namespace, dtype=dtype)
+        for formula_id, fn in functions.items()
+    }
+    return Implementation(name, functions)

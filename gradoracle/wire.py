@@ -81,7 +81,9 @@ def encode(value: Any) -> Any:
 
     if value is None or isinstance(value, (bool, str)):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    # np.float64 is a float subclass: it must stay a NumPy scalar across the wire
+    # (it stands for a 0-d array, e.g. -x of a 0-d x, which --array-namespace converts).
+    if isinstance(value, (int, float)) and not isinstance(value, (bool, np.floating)):
         return value
     if isinstance(value, (np.bool_,)):
         return bool(value)

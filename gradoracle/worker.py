@@ -107,9 +107,13 @@ def serve(read_fd: int, write_fd: int) -> None:
             # Processes the submission started at import are not any call's doing:
             # end them now rather than blame the first call for them.
             _reap_children(own_pid)
+        functions = _in_namespace(functions, hello.get("array_namespace"), hello.get("dtype") or "float64")
         wire.send(write_fd, {"provides": sorted(functions)})
     except SubmissionImportError as exc:
         wire.send(write_fd, {"import_error": str(exc)})
+        return
+    except ValueError as exc:  # gradoracle.namespaces.NamespaceError: the grader's setting, not the submission
+        wire.send(write_fd, {"import_error": f"cannot grade in the asked array namespace and dtype: {exc}"})
         return
     if os.getpid() != own_pid:  # the submission forked at import: the child must not speak
         os._exit(0)
@@ -125,6 +129,16 @@ def serve(read_fd: int, write_fd: int) -> None:
         calls = request["calls"] if request.get("op") == "call_many" else [request]
         for call in calls:
             _answer(call, functions, own_pid, write_fd)
+
+
+def _in_namespace(functions: dict[str, Any], array_namespace: str | None, dtype: str) -> dict[str, Any]:
+    """The functions called with ``array_namespace``'s arrays of ``dtype`` (see gradoracle.namespaces)."""
+    from gradoracle.namespaces import adapt_function
+
+    return {
+        formula_id: adapt_function(fn, formula_id, array_namespace=array_namespace, dtype=dtype)
+        for formula_id, fn in functions.items()
+    }
 
 
 def _answer(call: dict[str, Any], functions: dict[str, Any], own_pid: int, write_fd: int) -> None:

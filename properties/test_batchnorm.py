@@ -54,6 +54,14 @@ from reference.batchnorm import normalized
 
 # Unit roundoff of float64 (half the machine epsilon): the relative error of one rounding.
 UNIT_ROUNDOFF = float(np.finfo(np.float64).eps) / 2
+
+
+def _unit_roundoff() -> float:
+    """u of the dtype graded in (2^-53, or 2^-24 with --dtype float32): the shift of x̂
+    below is the same derivation in either dtype."""
+    from gradoracle import namespaces
+
+    return namespaces.current().unit_roundoff
 # Absolute slack for underflow. Hypothesis draws entries as small as 1e-300; products of two
 # such numbers fall below the smallest normal float64 (2.2e-308) and keep only an absolute
 # accuracy of ~5e-324 per operation, so a purely relative tolerance (which underflows to 0
@@ -233,7 +241,7 @@ def scales(x: Any, gamma: Any, eps: float, dy: Any | None = None) -> Scales:
     x2 = _as_matrix(x)
     n = x2.shape[0]
     xhat, std = normalized(x2, eps)
-    shift = 2 * (n + 1) * UNIT_ROUNDOFF * np.max(np.abs(x2), axis=0) / std
+    shift = 2 * (n + 1) * _unit_roundoff() * np.max(np.abs(x2), axis=0) / std
     d = np.max(np.abs(_as_matrix(dy)), axis=0) if dy is not None else np.zeros(x2.shape[1])
     g = np.abs(np.atleast_1d(np.asarray(gamma, dtype=np.float64)))
     xmax = np.max(np.abs(xhat), axis=0)
@@ -276,7 +284,7 @@ def test_centered_forward_output_mean_is_beta(subject: Any, case: Case) -> None:
     n = x.shape[0]
     # mean(y) - β = γ·(μ - μ̃): the rounding of the subject's mean, at most n·u·max|x| (Higham §4.2),
     # doubled; plus the rounding of our own mean of y, far below 1e-9·(1 + max|y|).
-    allowed = FLOAT64_RTOL * (1 + np.max(np.abs(y), axis=0)) + 2 * (n + 1) * UNIT_ROUNDOFF * np.abs(
+    allowed = FLOAT64_RTOL * (1 + np.max(np.abs(y), axis=0)) + 2 * (n + 1) * _unit_roundoff() * np.abs(
         np.atleast_1d(case.gamma)
     ) * np.max(np.abs(x), axis=0)
     error = np.abs(np.mean(y, axis=0) - beta)
@@ -301,7 +309,7 @@ def test_centered_forward_is_accurate_far_from_zero(subject: Any, case: Case) ->
     n = x.shape[0]
     # y - β = γ(x - μ): a correct float64 mean errs by up to n·u·max|x| (Higham §4.2), which every
     # entry inherits; 2(n+1)u·|γ|·max|x| allows it (≈ 1e-9 at 1e6σ). float32 errs by 1e-7·|μ|.
-    shift = float(np.max(2 * (n + 1) * UNIT_ROUNDOFF * np.abs(np.atleast_1d(case.gamma)) * np.max(np.abs(x), axis=0)))
+    shift = float(np.max(2 * (n + 1) * _unit_roundoff() * np.abs(np.atleast_1d(case.gamma)) * np.max(np.abs(x), axis=0)))
     atol = FLOAT64_RTOL * (1 + float(np.max(np.abs(expected)))) + shift
     assert_close(subject(*args), expected, rtol=FLOAT64_RTOL, atol=atol, what="y far from zero")
 
@@ -430,7 +438,7 @@ def test_forward_is_invariant_to_affine_rescaling(subject: Any, case: Case, a: f
     here, there = scales(x, gamma, eps), scales(moved, gamma, eps)
     # Each side may carry the unavoidable shift γ·e of x̂ (module docstring); moving x rounds every
     # entry by ≤ 2u·(a|x| + |c|), which moves x̂ by ≤ (2 + X)·that/(aσ) (center and spread both move).
-    rounding_of_move = (2 + here.xhat_max) * 2 * UNIT_ROUNDOFF * (a * np.max(np.abs(_as_matrix(x)), axis=0) + abs(c)) / (a * here.std)
+    rounding_of_move = (2 + here.xhat_max) * 2 * _unit_roundoff() * (a * np.max(np.abs(_as_matrix(x)), axis=0) + abs(c)) / (a * here.std)
     atol = (
         FLOAT64_RTOL * (1 + float(np.max(np.abs(y))))
         + forward_shift_allowance(here)
