@@ -57,7 +57,7 @@ def failing_property(mutant: Any, properties: list[Any], implementation: Any) ->
 
 def behaves_like(candidate: Any, mutant: Any, held_out: list[tuple]) -> bool:
     """Whether ``candidate`` agrees with ``mutant`` on every held-out input both evaluate."""
-    from gradoracle import diagnosis, seam
+    from gradoracle import diagnosis
     from gradoracle.submission import Implementation, reference_implementation
 
     as_submission = Implementation(mutant.id, mutant.functions(), records_warnings=False)

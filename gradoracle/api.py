@@ -124,7 +124,13 @@ def check_formula(
         raise ValueError(f"no gradoracle profile {profile!r}; the profiles are {', '.join(sorted(profiles.PROFILES))}")
     namespace_name = array_namespace or "numpy"
     with _array_mode(formula_id, fn, dtype=dtype, array_namespace=array_namespace) as under_test:
-        implementation = Implementation(_name_of(fn), {formula_id: under_test})
+        implementation: Any = Implementation(_name_of(fn), {formula_id: under_test})
+        if dtype != _NATIVE_DTYPE:
+            # Each call's derived error bar (properties.dtype_tolerance): without
+            # it a correct float32 function would be held to float64 precision.
+            from properties.dtype_tolerance import measured
+
+            implementation = measured(implementation)
         verdicts = report.Verdicts()
         outcomes = []
         seam.observed_warnings.pop(formula_id, None)  # another run's warnings are not this function's

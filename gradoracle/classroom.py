@@ -40,7 +40,7 @@ from typing import Any, Callable, TextIO
 
 # The worker resolves a folder submission itself, with this same rule: it lives
 # in gradoracle.loading, which the jailed worker has.
-from gradoracle.loading import SUBMISSION_SUFFIXES, NotASubmission, choose_in_folder
+from gradoracle.loading import NotASubmission, choose_in_folder
 
 __all__ = [
     "NotASubmission",

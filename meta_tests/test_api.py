@@ -183,3 +183,47 @@ def test_import_gradoracle_stays_light() -> None:
     assert printed.strip() == "[]"
     assert set(gradoracle.__all__) >= {"assert_formula", "check_formula", "strategies", "formulas"}
     assert gradoracle.assert_formula is api.assert_formula
+
+
+# -- other dtypes and array namespaces (gradoracle.namespaces) -----------------------
+
+
+def test_a_correct_float32_function_passes_and_a_float16_one_fails() -> None:
+    import numpy as np
+
+    def softmax32(z):
+        shifted = np.exp(z - np.max(z, axis=-1, keepdims=True))
+        return shifted / np.sum(shifted, axis=-1, keepdims=True)
+
+    def softmax16(z):
+        return softmax32(np.asarray(z, dtype=np.float16)).astype(np.float32)
+
+    right = gradoracle.check_formula("softmax.forward", softmax32, dtype="float32")
+    assert right.passed, right.text
+    assert right.dtype == "float32"
+    wrong = gradoracle.check_formula("softmax.forward", softmax16, dtype="float32")
+    assert not wrong.passed
+    assert "float32" in wrong.text
+
+
+def test_a_torch_function_is_checked_with_tensors() -> None:
+    torch = pytest.importorskip("torch", reason="torch is not installed (pip install -e .[autodiff])")
+
+    def softmax(z):
+        assert isinstance(z, torch.Tensor)
+        return torch.softmax(z, dim=-1)
+
+    verdict = gradoracle.check_formula("softmax.forward", softmax, array_namespace="torch", dtype="float32")
+    assert verdict.passed, verdict.text
+    assert verdict.array_namespace == "torch"
+    halved = gradoracle.check_formula(
+        "softmax.forward", lambda z: torch.softmax(z, dim=-1) / 2, array_namespace="torch", dtype="float32"
+    )
+    assert not halved.passed
+
+
+def test_an_unknown_dtype_or_namespace_is_refused() -> None:
+    with pytest.raises(ValueError, match="float16|dtype"):
+        gradoracle.check_formula("softmax.forward", lambda z: z, dtype="float16")
+    with pytest.raises(ValueError, match="no_such_array_library"):
+        gradoracle.check_formula("softmax.forward", lambda z: z, array_namespace="no_such_array_library")

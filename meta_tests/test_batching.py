@@ -14,7 +14,7 @@ import pytest
 
 from gradoracle import wire
 from gradoracle.sandbox import SandboxedImplementation, SandboxLimits
-from gradoracle.submission import load_implementation, reference_implementation
+from gradoracle.submission import load_implementation
 from meta_tests.helpers import properties_by_name, run_property
 from properties.derivative_helpers import numerical_jacobian
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from gradoracle import diagnosis
-from gradoracle.diagnosis import LIKELY_MISTAKE, Candidate, candidate_from_mistake, diagnose, strategy_inputs
+from gradoracle.diagnosis import LIKELY_MISTAKE, candidate_from_mistake, diagnose, strategy_inputs
 from gradoracle.submission import Implementation, load_implementation, reference_implementation, take_recorded_calls
 from meta_tests.helpers import properties_by_name, run_property
 from meta_tests.test_plugin import graded_example  # noqa: F401  (the shared graded run, a fixture)

@@ -6,7 +6,6 @@ each kind of submission Gradescope hands over."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import stat
 import subprocess

@@ -14,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from gradoracle.classroom import choose_in_folder
 from gradoracle.loading import SubmissionImportError, import_submission
-from gradoracle.notebook import KEEP_TAG, SKIP_TAG, NotebookError, read_notebook
+from gradoracle.notebook import KEEP_TAG, SKIP_TAG, read_notebook
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "student_notebook.ipynb"
 
