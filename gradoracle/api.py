@@ -114,8 +114,8 @@ def check_formula(
     (``ci``: 30 examples, derandomized, so the same function gets the same
     verdict every run; ``grading``: 60; ``dev``/``thorough``: random).
     """
-    from gradoracle import profiles, report, seam
-    from gradoracle.submission import Implementation
+    from gradoracle import diagnosis, profiles, report, seam
+    from gradoracle.submission import Implementation, take_recorded_calls
 
     entry = _formula(formula_id)
     if not callable(fn):
@@ -135,9 +135,19 @@ def check_formula(
         outcomes = []
         seam.observed_warnings.pop(formula_id, None)  # another run's warnings are not this function's
         for prop in entry.properties:
+            take_recorded_calls(formula_id)  # the calls of this property only
             outcome, failure, skip = _run_property(prop, implementation, profile)
             reproduce = _reproduce_line(formula_id, prop.name, dtype, array_namespace, profile)
-            text = report.failure_text(formula_id=formula_id, claim=prop.claim, exc=failure, reproduce=reproduce) if failure else ""
+            text = ""
+            if failure:
+                # The likely mistake, as a graded student reads it (no snippet: fn has no file).
+                feedback = diagnosis.feedback_for_failure(
+                    implementation, formula_id, failure, take_recorded_calls(formula_id), spec=None, test_name=prop.name
+                )
+                text = report.failure_text(
+                    formula_id=formula_id, claim=prop.claim, exc=failure, reproduce=reproduce,
+                    likely_mistakes=feedback.mistakes,
+                )
             verdicts.record(
                 {
                     "formula": formula_id,

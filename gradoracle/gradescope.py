@@ -86,7 +86,8 @@ exec "$VENV/bin/python" -m gradoracle.gradescope run --root "$ROOT"
 """
 
 # What a wheel of the project is built from (pyproject.toml names README.md).
-_SOURCE_ITEMS = ("pyproject.toml", "README.md", "gradoracle", "reference", "properties")
+# Every package pyproject.toml installs (its packages.find include), and what the build reads.
+_SOURCE_ITEMS = ("pyproject.toml", "README.md", "gradoracle", "reference", "properties", "mistakes")
 
 
 class BuildError(Exception):
