@@ -13,7 +13,7 @@ from hypothesis import Phase, settings
 from gradoracle.submission import Implementation
 from reference import registry
 
-__all__ = ["run_property", "implementation_of", "properties_by_name", "grader_environment"]
+__all__ = ["run_property", "implementation_of", "properties_by_name", "grader_environment", "without_snippets"]
 
 
 def grader_environment() -> dict[str, str]:
@@ -61,3 +61,19 @@ def properties_by_name() -> dict[str, registry.Property]:
     """Every registered property, keyed ``formula::test_name``."""
     registry.load_properties()
     return {p.qualname: p for f in registry.all_formulas() for p in f.properties}
+
+
+def without_snippets(output: str) -> str:
+    """A failure report without its "Reproduce without the grader" snippets,
+    which import the graded file by its own name (tested on their own in
+    meta_tests/test_reproduction.py)."""
+    kept, in_snippet = [], False
+    for line in output.splitlines():
+        if line.startswith("Reproduce without the grader"):
+            in_snippet = True
+            continue
+        if in_snippet and (line.startswith("    ") or not line.strip()):
+            continue
+        in_snippet = False
+        kept.append(line)
+    return "\n".join(kept)

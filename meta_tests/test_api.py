@@ -22,7 +22,7 @@ from hypothesis import given, settings
 import gradoracle
 from gradoracle import api
 from mistakes import all_mutants
-from meta_tests.helpers import grader_environment
+from meta_tests.helpers import grader_environment, without_snippets
 from reference import registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,17 +115,7 @@ def test_the_report_text_is_the_one_a_graded_submission_gets(tmp_path: Path) -> 
     def without_reproduce(text: str) -> list[str]:
         # Both say how to rerun the check; only a graded file gets the snippet
         # that imports it (the API's fn has no file to import).
-        kept, in_snippet = [], False
-        for line in text.splitlines():
-            if line.startswith("Reproduce without the grader"):
-                in_snippet = True
-                continue
-            if in_snippet and (line.startswith("    ") or not line.strip()):
-                continue
-            in_snippet = False
-            if not line.startswith("Reproduce: "):
-                kept.append(line)
-        return kept
+        return [line for line in without_snippets(text).splitlines() if not line.startswith("Reproduce: ")]
 
     assert graded["status"] == "failed"
     assert without_reproduce(verdict.text) == without_reproduce(graded["output"])

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from gradoracle.classroom import Entry, Shard, find_submissions, parse_shard, resolve_entry
-from meta_tests.helpers import grader_environment
+from meta_tests.helpers import grader_environment, without_snippets
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -101,19 +101,6 @@ def test_progress_is_shown_per_submission_and_per_formula(graded_class: GradedCl
     assert "gradoracle-progress" not in completed.stderr
 
 
-def _without_snippets(output: str) -> str:
-    kept, in_snippet = [], False
-    for line in output.splitlines():
-        if line.startswith("Reproduce without the grader"):
-            in_snippet = True
-            continue
-        if in_snippet and (line.startswith("    ") or not line.strip()):
-            continue
-        in_snippet = False
-        kept.append(line)
-    return "\n".join(kept)
-
-
 def test_the_same_file_gets_the_same_results_json(graded_class: GradedClass) -> None:
     _, _, out = graded_class
     first = json.loads((out / "buggy" / "results.json").read_text())
@@ -125,7 +112,7 @@ def test_the_same_file_gets_the_same_results_json(graded_class: GradedClass) -> 
     # checks the snippets themselves).
     for document in (first, second):
         for test in document["tests"]:
-            test["output"] = _without_snippets(test["output"])
+            test["output"] = without_snippets(test["output"])
     text = json.dumps(second).replace("--impl buggy_again", "--impl buggy.py")
     assert json.loads(text) == first
     assert first["score"] < first["max_score"]
