@@ -238,7 +238,10 @@ def test_a_submission_dying_at_import_is_its_failure_not_the_graders(tmp_path: P
 
 def test_nothing_collected_writes_no_grade(tmp_path: Path) -> None:
     # Without --pyargs, outside the repository, pytest finds no properties.
-    completed, results = grade(tmp_path, "--impl", str(REFERENCE_SUBMISSION))
+    # --impl=PATH, one word: a separate PATH is taken by pytest, before the plugin
+    # registers --impl, as a test argument for its rootdir (it depends on where the
+    # checkout lies, e.g. under /tmp).
+    completed, results = grade(tmp_path, f"--impl={REFERENCE_SUBMISSION}")
     assert completed.returncode == pytest.ExitCode.NO_TESTS_COLLECTED, completed.stdout[-3000:]
     assert not results.exists()
     assert "No grade was given" in completed.stdout
